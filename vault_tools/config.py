@@ -1,0 +1,261 @@
+"""Read ``.vault-tools.toml`` into a Config, with errors that name the file and the key.
+
+Every key is optional::
+
+    ignore = ["Archive/**", "*.excalidraw.md"]   # globs of Markdown files that are not notes
+    templates = "templates"                       # templates folder
+    thank_you_hours = 24                          # thank-you window after an interview
+
+    [types]                                       # how a note's type is found
+    key = "type"                                  # frontmatter key holding the type
+    folders = { "People" = "contact" }            # or by folder,
+    tags = { "meeting" = "interview" }            # or by tag,
+    [[types.match]]                               # or by a frontmatter value
+    key = "categories"
+    value = "[[People]]"
+    type = "contact"
+
+    [schema.contact]                              # replace or extend a schema
+    file = "schemas/contact.json"                 # a JSON Schema replacing the default
+    required = ["pronouns"]                       # more required fields
+    [schema.contact.properties.pronouns]          # more (or replaced) properties
+    type = "string"
+
+    [lint]
+    select = []                                   # rule names or codes; empty means all
+    ignore = ["thank-you-late"]
+    fail_on = "error"
+    [lint.severity]
+    duplicate-contact = "error"
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vault_tools.model import Severity
+
+CONFIG_FILE = ".vault-tools.toml"
+DEFAULT_TEMPLATES = "templates"
+
+
+class ConfigError(Exception):
+    """A problem in the configuration; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class TypeMatch:
+    key: str
+    value: Any
+    type: str
+
+
+@dataclass(frozen=True)
+class SchemaOverride:
+    file: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    """The file this came from, or None for the defaults."""
+    ignore: tuple[str, ...] = ()
+    templates: str | None = None
+    """The templates folder; None means Obsidian's setting, else ``templates``."""
+    thank_you_hours: int = 24
+    type_key: str = "type"
+    type_folders: dict[str, str] = field(default_factory=dict)
+    type_tags: dict[str, str] = field(default_factory=dict)
+    type_matches: tuple[TypeMatch, ...] = ()
+    schemas: dict[str, SchemaOverride] = field(default_factory=dict)
+    select: tuple[str, ...] = ()
+    ignore_rules: tuple[str, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    severity: dict[str, Severity] = field(default_factory=dict)
+
+
+def load_config(vault_root: Path) -> Config:
+    """The vault's configuration; the defaults when it has no ``.vault-tools.toml``."""
+    path = vault_root / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror or error}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    return parse_config(data, path)
+
+
+_TOP_KEYS = {"ignore", "templates", "thank_you_hours", "types", "schema", "lint"}
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    reader = _Reader(path)
+    reader.no_unknown_keys(data, _TOP_KEYS, "")
+    types = reader.table(data, "types")
+    reader.no_unknown_keys(types, {"key", "folders", "tags", "match"}, "types")
+    lint = reader.table(data, "lint")
+    reader.no_unknown_keys(lint, {"select", "ignore", "fail_on", "severity"}, "lint")
+
+    hours = data.get("thank_you_hours", 24)
+    if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
+        reader.fail("thank_you_hours", f"must be a positive whole number of hours, not {hours!r}")
+
+    matches = []
+    match_list = types.get("match", [])
+    if not isinstance(match_list, list):
+        reader.fail("types.match", "must be an array of tables ([[types.match]])")
+    for index, item in enumerate(match_list):
+        where = f"types.match[{index}]"
+        if not isinstance(item, dict):
+            reader.fail(where, "must be a table with key, value and type")
+        reader.no_unknown_keys(item, {"key", "value", "type"}, where)
+        for needed in ("key", "value", "type"):
+            if needed not in item:
+                reader.fail(f"{where}.{needed}", "is required")
+        matches.append(TypeMatch(reader.string(item, "key", where), item["value"],
+                                 reader.string(item, "type", where)))
+
+    schemas = {}
+    for type_name, override in reader.table(data, "schema").items():
+        where = f"schema.{type_name}"
+        if not isinstance(override, dict):
+            reader.fail(where, "must be a table")
+        reader.no_unknown_keys(override, {"file", "properties", "required"}, where)
+        file = override.get("file")
+        if file is not None and not isinstance(file, str):
+            reader.fail(f"{where}.file", "must be a path to a JSON Schema file")
+        schemas[type_name] = SchemaOverride(
+            file=file,
+            properties=reader.table(override, "properties", where),
+            required=reader.strings(override, "required", where),
+        )
+
+    severities = {}
+    for rule_name, value in reader.table(lint, "severity", "lint").items():
+        _check_rule(reader, f"lint.severity.{rule_name}", rule_name)
+        try:
+            severity = Severity.parse(str(value))
+        except ValueError as error:
+            reader.fail(f"lint.severity.{rule_name}", str(error))
+        for name in _rule_names(rule_name):
+            severities[name] = severity
+    fail_on = lint.get("fail_on", "error")
+    try:
+        fail_on_severity = Severity.parse(str(fail_on))
+    except ValueError as error:
+        reader.fail("lint.fail_on", str(error))
+    select = reader.strings(lint, "select", "lint")
+    ignore_rules = reader.strings(lint, "ignore", "lint")
+    for index, name in enumerate(select):
+        _check_rule(reader, f"lint.select[{index}]", name)
+    for index, name in enumerate(ignore_rules):
+        _check_rule(reader, f"lint.ignore[{index}]", name)
+
+    templates = data.get("templates")
+    if templates is not None and not isinstance(templates, str):
+        reader.fail("templates", "must be a folder path relative to the vault")
+
+    return Config(
+        path=path,
+        ignore=reader.strings(data, "ignore", ""),
+        templates=templates.strip("/") if isinstance(templates, str) else None,
+        thank_you_hours=hours,
+        type_key=reader.string(types, "key", "types") if "key" in types else "type",
+        type_folders={k.strip("/"): v for k, v in reader.string_map(types, "folders", "types").items()},
+        type_tags={k.lstrip("#"): v for k, v in reader.string_map(types, "tags", "types").items()},
+        type_matches=tuple(matches),
+        schemas=schemas,
+        select=select,
+        ignore_rules=ignore_rules,
+        fail_on=fail_on_severity,
+        severity=severities,
+    )
+
+
+def _check_rule(reader: _Reader, where: str, name: str) -> None:
+    from vault_tools.rules.registry import select
+
+    try:
+        select([name])
+    except ValueError as error:
+        reader.fail(where, str(error))
+
+
+def _rule_names(selector: str) -> set[str]:
+    from vault_tools.rules.registry import select
+
+    return select([selector])
+
+
+def read_schema_file(config: Config, vault_root: Path, type_name: str) -> dict[str, Any] | None:
+    """The JSON Schema that replaces the default for ``type_name``, if the config names one."""
+    override = config.schemas.get(type_name)
+    if override is None or override.file is None:
+        return None
+    schema_path = vault_root / override.file
+    where = f"schema.{type_name}.file"
+    try:
+        loaded = json.loads(schema_path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{config.path}: {where}: cannot read {schema_path}: "
+                          f"{error.strerror or error}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{config.path}: {where}: {schema_path} is not valid JSON: {error}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{config.path}: {where}: {schema_path} must hold a JSON object")
+    return loaded
+
+
+class _Reader:
+    """Small checked accessors; every failure names the file and the dotted key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> None:
+        raise ConfigError(f"{self.path}: {key}: {problem}")
+
+    def no_unknown_keys(self, table: dict[str, Any], known: set[str], where: str) -> None:
+        for key in table:
+            if key not in known:
+                dotted = f"{where}.{key}" if where else key
+                self.fail(dotted, f"unknown key (known keys: {', '.join(sorted(known))})")
+
+    def table(self, data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(f"{where}.{key}" if where else key, "must be a table")
+        return value  # type: ignore[no-any-return]
+
+    def string(self, data: dict[str, Any], key: str, where: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"{where}.{key}" if where else key, f"must be a non-empty string, not {value!r}")
+        return str(value).strip()
+
+    def strings(self, data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        dotted = f"{where}.{key}" if where else key
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.fail(dotted, f"must be a list of strings, not {value!r}")
+        return tuple(value)
+
+    def string_map(self, data: dict[str, Any], key: str, where: str) -> dict[str, str]:
+        value = self.table(data, key, where)
+        for item_key, item in value.items():
+            if not isinstance(item, str):
+                self.fail(f"{where}.{key}.{item_key}", f"must be a type name, not {item!r}")
+        return value

@@ -1,0 +1,74 @@
+"""Run the rules over a vault: select and ignore, suppress, set severities, sort."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from vault_tools.model import Diagnostic, Severity
+from vault_tools.rules import LintContext, all_checks
+from vault_tools.rules.registry import select
+from vault_tools.schema import effective_schemas
+from vault_tools.vault import Vault
+
+SUPPRESS_KEY = "vault-tools-ignore"
+
+
+def lint(
+    vault: Vault,
+    *,
+    select_rules: Iterable[str] = (),
+    ignore_rules: Iterable[str] = (),
+    today: dt.date | None = None,
+) -> list[Diagnostic]:
+    """Every diagnostic of the selected rules, sorted by path, line and column.
+
+    ``select_rules`` (names, codes or code prefixes) replaces the config's ``select``;
+    ``ignore_rules`` adds to its ``ignore``. Raises ValueError for an unknown rule.
+    """
+    config = vault.config
+    chosen = select(list(select_rules) or list(config.select) or ["all"])
+    chosen -= select([*config.ignore_rules, *ignore_rules])
+    context = LintContext(
+        vault=vault,
+        today=today or dt.date.today(),
+        schemas=effective_schemas(config, vault.root),
+    )
+    found: list[Diagnostic] = list(vault.diagnostics_from_reading())
+    for registered in all_checks():
+        if chosen.intersection(registered.rules):
+            found.extend(registered.function(context))
+    suppressed = _suppressions(vault)
+    kept = []
+    for item in found:
+        if item.rule not in chosen or item.rule in suppressed.get(item.path, ()):
+            continue
+        severity = config.severity.get(item.rule)
+        if severity is not None and severity != item.severity:
+            item = Diagnostic(**{**item.__dict__, "severity": severity})
+        kept.append(item)
+    return sorted(set(kept), key=Diagnostic.sort_key)
+
+
+def exit_code(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> int:
+    """1 when any diagnostic is at or above ``fail_on``, else 0."""
+    return int(any(item.severity.rank >= fail_on.rank for item in diagnostics))
+
+
+def _suppressions(vault: Vault) -> dict[str, set[str]]:
+    """Rules each note turns off for itself with ``vault-tools-ignore: [rule, ...]``."""
+    suppressed: dict[str, set[str]] = {}
+    for note in vault.notes.values():
+        value: Any = note.frontmatter.get(SUPPRESS_KEY)
+        if value is None:
+            continue
+        names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        rules: set[str] = set()
+        for name in names:
+            try:
+                rules |= select([str(name)])
+            except ValueError:
+                continue
+        suppressed[note.path] = rules
+    return suppressed

@@ -1,0 +1,149 @@
+"""The records every other module passes around: notes, links and diagnostics.
+
+They are frozen dataclasses: built once by the parser or a rule, then only read.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """The severity named by ``text``; ValueError names the choices."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link as written in a note.
+
+    ``target`` is the note or file part (``Jane Doe`` in ``[[Jane Doe#Notes|Jane]]``),
+    empty for a link to a heading of the same note. ``heading`` holds the heading
+    path (``Notes`` or ``A#B``), ``block`` the block id without ``^``.
+    """
+
+    target: str
+    line: int
+    column: int
+    heading: str | None = None
+    block: str | None = None
+    alias: str | None = None
+    embed: bool = False
+    markdown: bool = False
+    """True for ``[text](path.md)`` links, which resolve relative to the note's folder."""
+    in_frontmatter: bool = False
+    key: str | None = None
+    """The top-level frontmatter key the link sits under, when ``in_frontmatter``."""
+    raw: str = ""
+
+    @property
+    def subpath(self) -> str:
+        if self.block is not None:
+            return f"#^{self.block}"
+        if self.heading is not None:
+            return f"#{self.heading}"
+        return ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding, in the shape editors and CI understand (flake8/ruff style)."""
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    code: str
+    rule: str
+    message: str
+    fix: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.value,
+            "code": self.code,
+            "rule": self.rule,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Note:
+    """A Markdown file of the vault, parsed.
+
+    ``id`` is the vault-relative POSIX path without ``.md``; ``path`` keeps the
+    extension. ``frontmatter`` holds YAML values as loaded (dates stay dates).
+    ``positions`` maps a frontmatter path such as ``("referrals", 0)`` to where
+    it is written, so that diagnostics can point at the key or the item.
+    """
+
+    id: str
+    path: str
+    frontmatter: dict[str, Any]
+    body: str
+    links: tuple[Link, ...] = ()
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()
+    block_ids: frozenset[str] = frozenset()
+    positions: dict[tuple[str | int, ...], Position] = field(default_factory=dict)
+    has_frontmatter: bool = False
+    frontmatter_valid: bool = True
+    """False when the frontmatter could not be read (its diagnostics say why)."""
+    is_template: bool = False
+    note_type: str | None = None
+    type_from_config: bool = False
+    """True when ``note_type`` came from a folder, tag or property mapping, not ``type:``."""
+    body_line: int = 1
+    """The 1-based line of the file on which the body starts."""
+
+    @property
+    def title(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
+
+    @property
+    def folder(self) -> str:
+        return self.id.rsplit("/", 1)[0] if "/" in self.id else ""
+
+    def position(self, *keys: str | int) -> Position:
+        """Where a frontmatter value is written: the deepest known prefix of ``keys``.
+
+        Falls back to the first line of the file.
+        """
+        for end in range(len(keys), 0, -1):
+            found = self.positions.get(tuple(keys[:end]))
+            if found is not None:
+                return found
+        return Position(1, 1)

@@ -1,0 +1,75 @@
+"""Who referred you to whom, as stated by the notes.
+
+An edge A -> B means A referred you to B. It is stated either by B's
+``referred_by`` or by an interview with A that lists B in ``referrals``. A person
+named in such a link who has no contact note yet is "pending": the edge keeps the
+name as written so that nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vault_tools.model import Link, Note
+from vault_tools.vault import Vault
+
+REFERRAL_KEYS = ("referred_by", "referrals")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One end of a referral: a contact note's id, or a pending name with no note."""
+
+    id: str
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class ReferralEdge:
+    referrer: Person
+    referred: Person
+    via: str
+    """The field that states it: ``referred_by`` or ``referrals``."""
+    note: str
+    """The id of the note that states it."""
+    link: Link
+    date: Any = None
+    """The interview's date, for edges stated by an interview."""
+
+
+def referral_edges(vault: Vault) -> list[ReferralEdge]:
+    edges: list[ReferralEdge] = []
+    for note in vault.notes.values():
+        if note.note_type == "contact":
+            for link in _links_under(note, "referred_by"):
+                referrer = _person(vault, link, note)
+                if referrer is not None:
+                    edges.append(ReferralEdge(referrer, Person(note.id), "referred_by",
+                                              note.id, link))
+        elif note.note_type == "interview":
+            contact_links = _links_under(note, "contact")
+            contact = _person(vault, contact_links[0], note) if contact_links else None
+            if contact is None or contact.pending:
+                continue
+            for link in _links_under(note, "referrals"):
+                referred = _person(vault, link, note)
+                if referred is not None:
+                    edges.append(ReferralEdge(contact, referred, "referrals", note.id, link,
+                                              note.frontmatter.get("date")))
+    return edges
+
+
+def _links_under(note: Note, key: str) -> list[Link]:
+    return [link for link in note.links if link.in_frontmatter and link.key == key]
+
+
+def _person(vault: Vault, link: Link, source: Note) -> Person | None:
+    """The contact a link names; a pending Person when nothing resolves; None otherwise."""
+    resolution = vault.resolve(link, source)
+    if resolution.broken:
+        return Person(link.target, pending=True)
+    target = vault.note_at(resolution.path)
+    if target is None or target.note_type != "contact":
+        return None
+    return Person(target.id)

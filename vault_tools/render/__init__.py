@@ -1,0 +1,1 @@
+"""Views of the vault as text: pure functions from records to strings."""

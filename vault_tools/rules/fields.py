@@ -1,0 +1,272 @@
+"""VT2xx: frontmatter fields against the JSON Schemas and Obsidian's property types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from vault_tools.model import Diagnostic, Note
+from vault_tools.parse import WIKILINK, wikilink
+from vault_tools.rules import LintContext, check
+from vault_tools.rules.registry import diagnostic
+from vault_tools.schema import LINK_TYPE_KEYWORD
+from vault_tools.vault import Vault
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_SINGLE_WIKILINK = re.compile(r"^\s*" + WIKILINK.pattern + r"\s*$")
+
+
+@check("missing-required-field", "invalid-field-value", "link-wrong-type")
+def check_schema(context: LintContext) -> Iterator[Diagnostic]:
+    import jsonschema
+
+    vault = context.vault
+    current: list[Note] = []
+
+    def link_type(validator: Any, expected: str, instance: Any, schema: Any) -> Iterator[Any]:
+        if instance is None or instance == "":
+            return
+        problem = _link_type_problem(vault, current[0], instance, expected)
+        if problem:
+            yield jsonschema.ValidationError(problem)
+
+    base = jsonschema.validators.validator_for({})
+    validator_class = jsonschema.validators.extend(base, {LINK_TYPE_KEYWORD: link_type})
+    formats = _format_checker(jsonschema)
+    validators: dict[tuple[str, bool], Any] = {}
+
+    for note in vault.notes.values():
+        schema = context.schemas.get(note.note_type or "")
+        if schema is None or note.is_template or not note.frontmatter_valid:
+            continue
+        key = (note.note_type or "", note.type_from_config)
+        if key not in validators:
+            if note.type_from_config:
+                schema = {**schema, "required": [r for r in schema.get("required", [])
+                                                 if r != "type"]}
+                schema.get("properties", {})
+            validators[key] = validator_class(schema, format_checker=formats)
+        current[:] = [note]
+        yield from _schema_diagnostics(note, validators[key], schema)
+
+
+def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> Iterator[Diagnostic]:
+    instance = as_json(note.frontmatter)
+    reported: set[tuple[Any, ...]] = set()
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        field_path = tuple(error.absolute_path)
+        if error.validator in ("required", "dependentRequired"):
+            yield from _missing(note, error, schema, reported)
+            continue
+        if field_path[:1] in reported or field_path in reported:
+            continue
+        reported.add(field_path)
+        where = note.position(*field_path)
+        field_name = ".".join(str(part) for part in field_path) or "frontmatter"
+        if error.validator == LINK_TYPE_KEYWORD:
+            yield diagnostic("link-wrong-type", note.path, where.line, where.column,
+                             f"{field_name}: {error.message}",
+                             f'link a {error.validator_value} note: "[[Name]]"')
+            continue
+        message, fix = _describe(error)
+        yield diagnostic("invalid-field-value", note.path, where.line, where.column,
+                         f"{field_name}: {message}", fix)
+    # A required field that is present but empty is as good as missing.
+    for name in schema.get("required", []):
+        if name in note.frontmatter and note.frontmatter[name] in (None, "", []) \
+                and (name,) not in reported:
+            reported.add((name,))
+            where = note.position(name)
+            yield diagnostic("missing-required-field", note.path, where.line, where.column,
+                             f"required field {name!r} is empty",
+                             f"give {name!r} a value")
+
+
+def _missing(note: Note, error: Any, schema: dict[str, Any],
+             reported: set[tuple[Any, ...]]) -> Iterator[Diagnostic]:
+    missing = re.findall(r"'([^']+)' is a required property", error.message)
+    for name in missing or [str(error.message)]:
+        if (name,) in reported:
+            continue
+        reported.add((name,))
+        where = note.position()
+        reason = ""
+        schema_path = list(error.schema_path)
+        if schema_path[:1] == ["then"] and isinstance(schema.get("if"), dict):
+            condition = list(schema["if"].get("properties", {}))
+            if condition:
+                where = note.position(condition[0])
+                value = note.frontmatter.get(condition[0])
+                reason = f" when {condition[0]} is {value}"
+        type_name = note.note_type or "note"
+        yield diagnostic("missing-required-field", note.path, where.line, where.column,
+                         f"{type_name} note is missing required field {name!r}{reason}",
+                         f"add `{name}:` to the frontmatter (`vault-tools schema {type_name}` "
+                         "lists the fields)")
+
+
+def _describe(error: Any) -> tuple[str, str | None]:
+    value = error.instance
+    shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    kind = error.validator
+    if kind == "enum":
+        choices = ", ".join(str(choice) for choice in error.validator_value)
+        return f"{shown} is not an allowed value", f"use one of: {choices}"
+    if kind == "const":
+        return f"{shown} must be {error.validator_value!r}", None
+    if kind == "format" or (kind == "anyOf" and _formats_only(error.validator_value)):
+        formats = ([error.validator_value] if kind == "format"
+                   else [branch["format"] for branch in error.validator_value])
+        return f"{shown} is not a valid {' or '.join(formats)}", _FORMAT_HINTS.get(formats[0])
+    if kind == "pattern" and "http" in str(error.validator_value):
+        return f"{shown} is not a web address", "write the full URL, starting with https://"
+    if kind == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        return f"{shown} is not {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}", None
+    return str(error.message), None
+
+
+_TYPE_NAMES = {
+    "string": "text", "integer": "a whole number", "number": "a number", "array": "a list",
+    "object": "a mapping", "boolean": "true or false", "null": "empty",
+}
+_FORMAT_HINTS = {
+    "date": "write dates as 2026-10-14",
+    "date-time": "write dates as 2026-10-14 or 2026-10-14T15:30",
+    "email": "write an address like name@example.com",
+}
+
+
+def _formats_only(branches: Any) -> bool:
+    return isinstance(branches, list) and all(
+        isinstance(branch, dict) and set(branch) == {"format"} for branch in branches
+    )
+
+
+def _format_checker(jsonschema: Any) -> Any:
+    checker = jsonschema.FormatChecker(formats=())
+
+    @checker.checks("date", raises=ValueError)
+    def is_date(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        return len(value) == 10 and bool(dt.date.fromisoformat(value))
+
+    @checker.checks("date-time", raises=ValueError)
+    def is_datetime(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        return len(value) > 10 and bool(dt.datetime.fromisoformat(value))
+
+    @checker.checks("email")
+    def is_email(value: object) -> bool:
+        return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+    return checker
+
+
+def _link_type_problem(vault: Vault, note: Note, value: Any, expected: str) -> str | None:
+    if not isinstance(value, str):
+        return f"{json.dumps(value, ensure_ascii=False, default=str)} is not a link; " \
+               f"write a quoted wikilink to a {expected} note"
+    match = _SINGLE_WIKILINK.match(value)
+    link = wikilink(match.group(2)) if match else None
+    if link is None:
+        return f"{value!r} is not a link; write a quoted wikilink to a {expected} note"
+    target = vault.note_at(vault.resolver.resolve(link.target, note.path).path)
+    if target is None or target.note_type == expected:
+        return None  # unresolved links are reported by the link rules
+    kind = f"a {target.note_type} note" if target.note_type else "a note with no type"
+    return f"[[{link.target}]] is {kind}, not a {expected}"
+
+
+def as_json(value: Any) -> Any:
+    """Frontmatter as JSON Schema sees it: dates as ISO strings, keys as strings."""
+    if isinstance(value, dict):
+        return {str(key): as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_json(item) for item in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (bytes, set, tuple)):
+        return str(value)
+    return value
+
+
+# -- Obsidian property types -------------------------------------------------------
+
+
+@check("property-type-mismatch")
+def check_property_types(context: LintContext) -> Iterator[Diagnostic]:
+    declared = obsidian_property_types(context.vault)
+    if not declared:
+        return
+    for note in context.vault.notes.values():
+        if note.is_template or not note.frontmatter_valid:
+            continue
+        for key, value in note.frontmatter.items():
+            expected = declared.get(key)
+            if expected is None or value is None or value == "" or value == []:
+                continue
+            if not _fits_property_type(value, expected):
+                where = note.position(key)
+                shown = json.dumps(as_json(value), ensure_ascii=False)
+                yield diagnostic("property-type-mismatch", note.path, where.line, where.column,
+                                 f"{key}: {shown} does not match the property type "
+                                 f"{expected!r} declared in .obsidian/types.json",
+                                 f"write a {expected} value, or change the type in Obsidian")
+
+
+def obsidian_property_types(vault: Vault) -> dict[str, str]:
+    try:
+        data = json.loads((vault.root / ".obsidian" / "types.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    types = data.get("types") if isinstance(data, dict) else None
+    if not isinstance(types, dict):
+        return {}
+    return {str(key): str(value) for key, value in types.items() if isinstance(value, str)}
+
+
+def _fits_property_type(value: Any, expected: str) -> bool:
+    if expected == "text":
+        return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    if expected == "number":
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return False
+            return True
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected == "checkbox":
+        return isinstance(value, bool)
+    if expected == "date":
+        return _is_iso(value, dt.date) and not isinstance(value, dt.datetime)
+    if expected == "datetime":
+        return _is_iso(value, dt.datetime)
+    if expected in ("aliases", "tags"):
+        return isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(item, str) for item in value))
+    if expected == "multitext":
+        return isinstance(value, list) and all(
+            isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value)
+    return True  # a type this version does not know
+
+
+def _is_iso(value: Any, kind: type) -> bool:
+    if isinstance(value, kind):
+        return True
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value) if kind is dt.datetime \
+                else dt.date.fromisoformat(value)
+        except ValueError:
+            return False
+        return parsed is not None
+    return kind is dt.datetime and isinstance(value, dt.date)

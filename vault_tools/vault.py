@@ -1,0 +1,259 @@
+"""A vault: the notes of a folder tree, parsed, typed and ready to resolve links.
+
+``Vault.load`` is the only place that reads the tree; everything downstream works on
+the Notes it holds. ``update`` re-reads only the paths that changed (for ``watch``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
+from vault_tools.links import LinkResolver, Resolution, normalize
+from vault_tools.model import Diagnostic, Link, Note
+from vault_tools.parse import parse_note
+from vault_tools.rules.registry import diagnostic
+
+KNOWN_TYPES = ("contact", "interview", "organization")
+
+
+class VaultError(Exception):
+    """The vault cannot be opened at all (missing folder, not a folder)."""
+
+
+class Vault:
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
+        self.config = config
+        self.notes: dict[str, Note] = {}
+        """Notes by id (vault-relative path without ``.md``), in path order."""
+        self.attachments: set[str] = set()
+        """Vault-relative paths of the files that are not notes (images, PDFs, ...)."""
+        self.read_diagnostics: dict[str, list[Diagnostic]] = {}
+        """What reading each file found, by vault-relative path."""
+        self.templates_folder = _templates_folder(root, config)
+        self._ignore = [_glob_regex(glob) for glob in config.ignore]
+
+    @classmethod
+    def load(cls, root: str | os.PathLike[str], config: Config | None = None) -> Vault:
+        """Read every note under ``root``. Raises VaultError, or ConfigError for a bad config."""
+        root_path = Path(root)
+        if not root_path.exists():
+            raise VaultError(f"{root_path}: no such folder")
+        if not root_path.is_dir():
+            raise VaultError(f"{root_path}: is not a folder")
+        vault = cls(root_path, config if config is not None else load_config(root_path))
+        for relative in sorted(vault._walk()):
+            if relative.lower().endswith(".md"):
+                vault._read_note(relative)
+            else:
+                vault.attachments.add(relative)
+        return vault
+
+    # -- reading ---------------------------------------------------------------
+
+    def _walk(self) -> Iterator[str]:
+        root_real = os.path.realpath(self.root)
+        pending = [""]
+        while pending:
+            folder = pending.pop()
+            try:
+                entries = list(os.scandir(self.root / folder if folder else self.root))
+            except OSError as error:
+                self._record(folder or ".", diagnostic(
+                    "unreadable-file", folder or ".", 1, 1,
+                    f"folder cannot be read: {error.strerror or error}"))
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                relative = f"{folder}/{entry.name}" if folder else entry.name
+                if self.is_ignored(relative):
+                    continue
+                try:
+                    if entry.is_symlink() and not _inside(root_real, entry.path):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(relative)
+                    elif entry.is_file():
+                        yield relative
+                except OSError:
+                    continue
+
+    def is_ignored(self, relative: str) -> bool:
+        return any(pattern.match(relative) for pattern in self._ignore)
+
+    def is_template(self, relative: str) -> bool:
+        folder = self.templates_folder
+        return bool(folder) and normalize(relative).startswith(normalize(folder) + "/")
+
+    def _read_note(self, relative: str) -> None:
+        try:
+            data = (self.root / relative).read_bytes()
+        except FileNotFoundError:
+            return  # removed between listing and reading: it is simply gone
+        except OSError as error:
+            self._record(relative, diagnostic(
+                "unreadable-file", relative, 1, 1,
+                f"note cannot be read: {error.strerror or error}",
+                "fix the file's permissions, or add it to `ignore`"))
+            return
+        result = parse_note(relative, data, template=self.is_template(relative))
+        note = self._typed(result.note)
+        self.notes[note.id] = note
+        self.read_diagnostics[relative] = result.diagnostics
+
+    def _record(self, relative: str, found: Diagnostic) -> None:
+        self.read_diagnostics.setdefault(relative, []).append(found)
+
+    def _typed(self, note: Note) -> Note:
+        if note.is_template:
+            return note
+        note_type, from_config = self._note_type(note)
+        if note_type is None:
+            return note
+        return replace(note, note_type=note_type, type_from_config=from_config)
+
+    def _note_type(self, note: Note) -> tuple[str | None, bool]:
+        config = self.config
+        declared = note.frontmatter.get(config.type_key)
+        if isinstance(declared, str) and declared.strip():
+            return declared.strip(), config.type_key != "type"
+        folders = [folder for folder in config.type_folders
+                   if not folder or note.id.startswith(folder + "/")]
+        if folders:
+            return config.type_folders[max(folders, key=len)], True
+        for tag in note.tags:
+            if tag in config.type_tags:
+                return config.type_tags[tag], True
+        for match in config.type_matches:
+            if _value_matches(note.frontmatter.get(match.key), match.value):
+                return match.type, True
+        return None, False
+
+    # -- incremental -------------------------------------------------------------
+
+    def update(self, paths: Iterable[str | os.PathLike[str]]) -> set[str]:
+        """Re-read the given files (changed, created or deleted); returns the vault-relative
+        paths that were affected."""
+        affected: set[str] = set()
+        root_real = os.path.realpath(self.root)
+        for path in paths:
+            absolute = os.path.realpath(self.root / path) if not os.path.isabs(path) \
+                else os.path.realpath(path)
+            if not _inside(root_real, absolute):
+                continue
+            relative = Path(os.path.relpath(absolute, root_real)).as_posix()
+            if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(relative):
+                continue
+            affected.add(relative)
+            self.read_diagnostics.pop(relative, None)
+            note_id = relative[:-3] if relative.lower().endswith(".md") else None
+            if note_id is not None:
+                self.notes.pop(note_id, None)
+                if os.path.isfile(absolute):
+                    self._read_note(relative)
+            else:
+                self.attachments.discard(relative)
+                if os.path.isfile(absolute):
+                    self.attachments.add(relative)
+        if affected:
+            self.notes = dict(sorted(self.notes.items()))
+            self.__dict__.pop("resolver", None)
+            self.__dict__.pop("notes_by_alias", None)
+        return affected
+
+    # -- questions ---------------------------------------------------------------
+
+    @cached_property
+    def resolver(self) -> LinkResolver:
+        return LinkResolver([note.path for note in self.notes.values()] + sorted(self.attachments))
+
+    @cached_property
+    def notes_by_alias(self) -> dict[str, list[Note]]:
+        by_alias: dict[str, list[Note]] = {}
+        for note in self.notes.values():
+            for alias in note.aliases:
+                by_alias.setdefault(normalize(alias), []).append(note)
+        return by_alias
+
+    def resolve(self, link: Link, source: Note) -> Resolution:
+        return self.resolver.resolve(link.target, source.path, markdown=link.markdown)
+
+    def note_at(self, path: str | None) -> Note | None:
+        """The note stored at vault-relative ``path`` (with ``.md``), if it is a note."""
+        if path is None or not path.lower().endswith(".md"):
+            return None
+        return self.notes.get(path[:-3])
+
+    def linked_note(self, link: Link, source: Note) -> Note | None:
+        """The note ``link`` leads to, when it resolves to exactly one note."""
+        return self.note_at(self.resolve(link, source).path)
+
+    def notes_of_type(self, note_type: str) -> list[Note]:
+        return [note for note in self.notes.values() if note.note_type == note_type]
+
+    def diagnostics_from_reading(self) -> list[Diagnostic]:
+        return [found for path in sorted(self.read_diagnostics)
+                for found in self.read_diagnostics[path]]
+
+
+def _templates_folder(root: Path, config: Config) -> str:
+    if config.templates is not None:
+        return config.templates
+    settings = root / ".obsidian" / "templates.json"
+    try:
+        folder = json.loads(settings.read_text(encoding="utf-8")).get("folder")
+    except (OSError, ValueError, AttributeError):
+        folder = None
+    if isinstance(folder, str) and folder.strip("/ "):
+        return folder.strip("/ ")
+    return DEFAULT_TEMPLATES
+
+
+def _inside(root_real: str, path: str) -> bool:
+    real = os.path.realpath(path)
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def _value_matches(value: Any, expected: Any) -> bool:
+    if isinstance(value, list):
+        return any(_value_matches(item, expected) for item in value)
+    if isinstance(value, str) and isinstance(expected, str):
+        return normalize(value.strip()) == normalize(expected.strip())
+    return bool(value == expected)
+
+
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    """Match a vault-relative path against a gitignore-like glob.
+
+    A glob without ``/`` matches a file or folder name at any depth; one with ``/``
+    matches from the vault root. ``**`` spans folders. A match on a folder covers
+    everything inside it.
+    """
+    pattern = glob.strip().strip("/")
+    anchored = "/" in pattern
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+            continue
+        parts.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+        index += 1
+    body = "".join(parts)
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(f"^{prefix}{body}(?:/.*)?$", re.IGNORECASE)
