@@ -48,8 +48,12 @@ def split_rules(values: tuple[str, ...]) -> list[str]:
 
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
-        "--format", "output_format", type=click.Choice(choices), default=choices[0],
-        show_default=True, help="Output format.",
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
     )
 
 
@@ -67,18 +71,42 @@ def cli() -> None:
 @cli.command()
 @click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
 @format_option("text", "json", "github")
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Only these rules (names, codes or code prefixes such as VT3; comma-separated, "
-                   "repeatable). Replaces the config's select.")
-@click.option("--ignore", multiple=True, metavar="RULES",
-              help="Skip these rules (comma-separated, repeatable). Adds to the config's ignore.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit code 1.  [default: error, or lint.fail_on]")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (names, codes or code prefixes such as VT3; comma-separated, "
+    "repeatable). Replaces the config's select.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help="Skip these rules (comma-separated, repeatable). Adds to the config's ignore.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Lowest severity that makes the exit code 1.  [default: error, or lint.fail_on]",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              metavar="YYYY-MM-DD", help="Date to check against, for reproducible date rules.")
-def lint(vault: str, output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         fail_on: str | None, exit_zero: bool, today: dt.datetime | None) -> None:
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date to check against, for reproducible date rules.",
+)
+def lint(
+    vault: str,
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    today: dt.datetime | None,
+) -> None:
     """Check every note of VAULT (default: the current folder).
 
     Prints one line per problem, `path:line:col: severity code [rule] message`,
@@ -98,9 +126,12 @@ def lint(vault: str, output_format: str, select: tuple[str, ...], ignore: tuple[
 
     loaded = open_vault(vault)
     try:
-        found = run_lint(loaded, select_rules=split_rules(select),
-                         ignore_rules=split_rules(ignore),
-                         today=today.date() if today else None)
+        found = run_lint(
+            loaded,
+            select_rules=split_rules(select),
+            ignore_rules=split_rules(ignore),
+            today=today.date() if today else None,
+        )
     except ValueError as error:
         fail(str(error))
     click.echo(render(found, output_format, prefix=vault), nl=False)
@@ -137,20 +168,31 @@ def rules(name: str | None, output_format: str) -> None:
         return
     width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
-        click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  "
-                   f"{rule.summary.split('. ')[0].rstrip('.')}")
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.title}")
 
 
 def _rule_dict(rule: Any) -> dict[str, str]:
-    return {"code": rule.code, "name": rule.name, "severity": rule.severity.value,
-            "summary": rule.summary, "why": rule.why, "example": rule.example,
-            "how_to_fix": rule.how_to_fix}
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "title": rule.title,
+        "summary": rule.summary,
+        "why": rule.why,
+        "example": rule.example,
+        "how_to_fix": rule.how_to_fix,
+    }
 
 
 @cli.command()
 @click.argument("note_type", metavar="[TYPE]", required=False)
-@click.option("--vault", "vault_path", type=click.Path(file_okay=False), default=None,
-              help="Print the schemas in force in this vault (with its .vault-tools.toml).")
+@click.option(
+    "--vault",
+    "vault_path",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Print the schemas in force in this vault (with its .vault-tools.toml).",
+)
 def schema(note_type: str | None, vault_path: str | None) -> None:
     """Print the JSON Schema of a note TYPE (contact, interview, organization), or all of them.
 

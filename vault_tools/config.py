@@ -125,8 +125,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         for needed in ("key", "value", "type"):
             if needed not in item:
                 reader.fail(f"{where}.{needed}", "is required")
-        matches.append(TypeMatch(reader.string(item, "key", where), item["value"],
-                                 reader.string(item, "type", where)))
+        matches.append(
+            TypeMatch(
+                reader.string(item, "key", where), item["value"], reader.string(item, "type", where)
+            )
+        )
 
     schemas = {}
     for type_name, override in reader.table(data, "schema").items():
@@ -174,7 +177,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         templates=templates.strip("/") if isinstance(templates, str) else None,
         thank_you_hours=hours,
         type_key=reader.string(types, "key", "types") if "key" in types else "type",
-        type_folders={k.strip("/"): v for k, v in reader.string_map(types, "folders", "types").items()},
+        type_folders={
+            k.strip("/"): v for k, v in reader.string_map(types, "folders", "types").items()
+        },
         type_tags={k.lstrip("#"): v for k, v in reader.string_map(types, "tags", "types").items()},
         type_matches=tuple(matches),
         schemas=schemas,
@@ -210,10 +215,13 @@ def read_schema_file(config: Config, vault_root: Path, type_name: str) -> dict[s
     try:
         loaded = json.loads(schema_path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(f"{config.path}: {where}: cannot read {schema_path}: "
-                          f"{error.strerror or error}") from None
+        raise ConfigError(
+            f"{config.path}: {where}: cannot read {schema_path}: {error.strerror or error}"
+        ) from None
     except (ValueError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{config.path}: {where}: {schema_path} is not valid JSON: {error}") from None
+        raise ConfigError(
+            f"{config.path}: {where}: {schema_path} is not valid JSON: {error}"
+        ) from None
     if not isinstance(loaded, dict):
         raise ConfigError(f"{config.path}: {where}: {schema_path} must hold a JSON object")
     return loaded
@@ -243,7 +251,9 @@ class _Reader:
     def string(self, data: dict[str, Any], key: str, where: str) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            self.fail(f"{where}.{key}" if where else key, f"must be a non-empty string, not {value!r}")
+            self.fail(
+                f"{where}.{key}" if where else key, f"must be a non-empty string, not {value!r}"
+            )
         return str(value).strip()
 
     def strings(self, data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

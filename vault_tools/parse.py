@@ -81,7 +81,10 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
         if lines[0].rstrip(" \t") == "---" and len(lines) > 1 and _YAML_KEY_LINE.match(lines[1]):
             diagnostics.append(
                 diagnostic(
-                    "invalid-yaml", path, 1, 1,
+                    "invalid-yaml",
+                    path,
+                    1,
+                    1,
                     "frontmatter opened with '---' is never closed, so it is read as text",
                     "add a line '---' after the last property",
                 )
@@ -115,9 +118,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     headings = tuple(m.group(1).strip() for m in _HEADING.finditer(masked_body))
     block_ids = frozenset(m.group(1) for m in _BLOCK_ID.finditer(masked_body))
     tags = _frontmatter_strings(frontmatter, "tags", "tag")
-    tags += tuple(
-        m.group(1) for m in _INLINE_TAG.finditer(masked_body) if not m.group(1).isdigit()
-    )
+    tags += tuple(m.group(1) for m in _INLINE_TAG.finditer(masked_body) if not m.group(1).isdigit())
     aliases = _frontmatter_strings(frontmatter, "aliases", "alias")
 
     note = Note(
@@ -146,7 +147,10 @@ def _decode(path: str, data: bytes, diagnostics: list[Diagnostic]) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         diagnostics.append(
             diagnostic(
-                "invalid-encoding", path, 1, 1,
+                "invalid-encoding",
+                path,
+                1,
+                1,
                 "the note is UTF-16; Obsidian and most tools expect UTF-8",
                 "re-save the file as UTF-8",
             )
@@ -159,7 +163,10 @@ def _decode(path: str, data: bytes, diagnostics: list[Diagnostic]) -> str:
         line = data.count(b"\n", 0, nul) + 1
         diagnostics.append(
             diagnostic(
-                "invalid-encoding", path, line, 1,
+                "invalid-encoding",
+                path,
+                line,
+                1,
                 "the note contains NUL bytes; it looks like a binary file, not Markdown",
                 "rename it so it does not end in .md, or add it to `ignore`",
             )
@@ -173,7 +180,10 @@ def _decode(path: str, data: bytes, diagnostics: list[Diagnostic]) -> str:
         column = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
         diagnostics.append(
             diagnostic(
-                "invalid-encoding", path, line, column,
+                "invalid-encoding",
+                path,
+                line,
+                column,
                 f"byte 0x{data[error.start]:02x} is not valid UTF-8 "
                 "(the rest of the note was read with replacement characters)",
                 "re-save the file as UTF-8",
@@ -224,29 +234,46 @@ def _load_yaml(
             column = mark.column + 1 if mark else 1
             problem = error.problem or error.context or "cannot be read"
             diagnostics.append(
-                diagnostic("invalid-yaml", path, line, column,
-                           f"invalid YAML in frontmatter: {problem}", _yaml_hint(yaml_text, mark))
+                diagnostic(
+                    "invalid-yaml",
+                    path,
+                    line,
+                    column,
+                    f"invalid YAML in frontmatter: {problem}",
+                    _yaml_hint(yaml_text, mark),
+                )
             )
             return None
         except (yaml.YAMLError, RecursionError, ValueError) as error:
             diagnostics.append(
-                diagnostic("invalid-yaml", path, first_line, 1,
-                           f"invalid YAML in frontmatter: {_one_line(error)}")
+                diagnostic(
+                    "invalid-yaml",
+                    path,
+                    first_line,
+                    1,
+                    f"invalid YAML in frontmatter: {_one_line(error)}",
+                )
             )
             return None
         if root is None:
             return {}, {}, {}
         positions: dict[_Path, Position] = {}
         scalar_starts: dict[_Path, tuple[int, int, bool]] = {}
-        if not _inspect_nodes(path, root, yaml_text, first_line, positions, scalar_starts,
-                              diagnostics):
+        if not _inspect_nodes(
+            path, root, yaml_text, first_line, positions, scalar_starts, diagnostics
+        ):
             return None
         try:
             value = loader.construct_document(root)
         except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
             diagnostics.append(
-                diagnostic("invalid-yaml", path, first_line, 1,
-                           f"invalid YAML in frontmatter: {_one_line(error)}")
+                diagnostic(
+                    "invalid-yaml",
+                    path,
+                    first_line,
+                    1,
+                    f"invalid YAML in frontmatter: {_one_line(error)}",
+                )
             )
             return None
     finally:
@@ -254,9 +281,14 @@ def _load_yaml(
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else f"a single {type(value).__name__} value"
         diagnostics.append(
-            diagnostic("frontmatter-not-mapping", path, first_line, 1,
-                       f"frontmatter is {kind}, not a set of `key: value` properties",
-                       "write each property as `key: value` on its own line")
+            diagnostic(
+                "frontmatter-not-mapping",
+                path,
+                first_line,
+                1,
+                f"frontmatter is {kind}, not a set of `key: value` properties",
+                "write each property as `key: value` on its own line",
+            )
         )
         return None
     frontmatter = {str(key): item for key, item in value.items()}
@@ -295,10 +327,15 @@ def _inspect_nodes(
             expanded[id(node)] = 1 + sum(expanded.get(id(child), 1) for child in children)
             if expanded[id(node)] > MAX_YAML_VALUES:
                 diagnostics.append(
-                    diagnostic("invalid-yaml", path, first_line, 1,
-                               f"frontmatter expands to more than {MAX_YAML_VALUES:,} values "
-                               "through YAML aliases; it was not read",
-                               "remove the anchors (&) and aliases (*)")
+                    diagnostic(
+                        "invalid-yaml",
+                        path,
+                        first_line,
+                        1,
+                        f"frontmatter expands to more than {MAX_YAML_VALUES:,} values "
+                        "through YAML aliases; it was not read",
+                        "remove the anchors (&) and aliases (*)",
+                    )
                 )
                 return False
             continue
@@ -306,10 +343,15 @@ def _inspect_nodes(
             if id(node) not in expanded:
                 line, column = here(node)
                 diagnostics.append(
-                    diagnostic("invalid-yaml", path, line, column,
-                               "frontmatter contains a value that includes itself through an "
-                               "alias; it was not read",
-                               "remove the anchors (&) and aliases (*)")
+                    diagnostic(
+                        "invalid-yaml",
+                        path,
+                        line,
+                        column,
+                        "frontmatter contains a value that includes itself through an "
+                        "alias; it was not read",
+                        "remove the anchors (&) and aliases (*)",
+                    )
                 )
                 return False
             continue
@@ -317,18 +359,27 @@ def _inspect_nodes(
         if depth > MAX_YAML_DEPTH:
             line, column = here(node)
             diagnostics.append(
-                diagnostic("invalid-yaml", path, line, column,
-                           f"frontmatter nests more than {MAX_YAML_DEPTH} levels deep; "
-                           "it was not read")
+                diagnostic(
+                    "invalid-yaml",
+                    path,
+                    line,
+                    column,
+                    f"frontmatter nests more than {MAX_YAML_DEPTH} levels deep; it was not read",
+                )
             )
             return False
         if node.tag not in _SAFE_TAGS and not _is_unquoted_wikilink(node):
             line, column = here(node)
             diagnostics.append(
-                diagnostic("unsafe-yaml-tag", path, line, column,
-                           f"YAML tag {_short_tag(node.tag)} is not allowed in frontmatter; "
-                           "its value was read as plain data",
-                           "remove the tag")
+                diagnostic(
+                    "unsafe-yaml-tag",
+                    path,
+                    line,
+                    column,
+                    f"YAML tag {_short_tag(node.tag)} is not allowed in frontmatter; "
+                    "its value was read as plain data",
+                    "remove the tag",
+                )
             )
             node.tag = _DEFAULT_TAG[type(node)]
         stack.append((node, node_path, depth, True))
@@ -338,8 +389,9 @@ def _inspect_nodes(
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 if _is_unquoted_wikilink(item):
-                    item = _report_unquoted_wikilink(path, item, yaml_lines, first_line,
-                                                     diagnostics)
+                    item = _report_unquoted_wikilink(
+                        path, item, yaml_lines, first_line, diagnostics
+                    )
                     node.value[index] = item
                 item_path = (*node_path, index)
                 positions.setdefault(item_path, Position(*here(item)))
@@ -352,18 +404,27 @@ def _inspect_nodes(
                 if key is not None and key != "<<" and key in seen_keys:
                     line, column = here(key_node)
                     diagnostics.append(
-                        diagnostic("duplicate-key", path, line, column,
-                                   f"key {key!r} is written twice (first on line "
-                                   f"{seen_keys[key]}); only this value is kept",
-                                   "delete one of the two lines")
+                        diagnostic(
+                            "duplicate-key",
+                            path,
+                            line,
+                            column,
+                            f"key {key!r} is written twice (first on line "
+                            f"{seen_keys[key]}); only this value is kept",
+                            "delete one of the two lines",
+                        )
                     )
-                    kept = [(k, v) for k, v in kept if not (
-                        isinstance(k, yaml.ScalarNode) and str(k.value) == key)]
+                    kept = [
+                        (k, v)
+                        for k, v in kept
+                        if not (isinstance(k, yaml.ScalarNode) and str(k.value) == key)
+                    ]
                 if key is not None:
                     seen_keys[key] = here(key_node)[0]
                 if _is_unquoted_wikilink(value_node):
-                    value_node = _report_unquoted_wikilink(path, value_node, yaml_lines,
-                                                           first_line, diagnostics)
+                    value_node = _report_unquoted_wikilink(
+                        path, value_node, yaml_lines, first_line, diagnostics
+                    )
                 kept.append((key_node, value_node))
                 value_path = (*node_path, key) if key is not None else node_path
                 if key is not None and key != "<<":
@@ -413,10 +474,14 @@ def _report_unquoted_wikilink(
     source_line = yaml_lines[node.start_mark.line]
     written = source_line[node.start_mark.column : node.end_mark.column]
     diagnostics.append(
-        diagnostic("unquoted-wikilink-in-yaml", path, node.start_mark.line + first_line,
-                   node.start_mark.column + 1,
-                   f"{written} is not quoted, so YAML reads it as a nested list, not a link",
-                   f'quote it: "{written}"')
+        diagnostic(
+            "unquoted-wikilink-in-yaml",
+            path,
+            node.start_mark.line + first_line,
+            node.start_mark.column + 1,
+            f"{written} is not quoted, so YAML reads it as a nested list, not a link",
+            f'quote it: "{written}"',
+        )
     )
     return yaml.ScalarNode("tag:yaml.org,2002:str", written, node.start_mark, node.end_mark)
 
@@ -462,8 +527,9 @@ def _frontmatter_links(
                 before = value[:offset]
                 link_column = column + offset if "\n" not in before else 1
                 link = _with_position(link, line + before.count("\n"), link_column)
-                links.append(Link(**{**link.__dict__, "in_frontmatter": True,
-                                     "key": str(value_path[0])}))
+                links.append(
+                    Link(**{**link.__dict__, "in_frontmatter": True, "key": str(value_path[0])})
+                )
         elif isinstance(value, list):
             stack.extend(reversed([(item, (*value_path, i)) for i, item in enumerate(value)]))
         elif isinstance(value, dict):
@@ -477,21 +543,29 @@ def _body_links(masked: str, original: str, template: bool) -> list[tuple[Link, 
     return _links_in_text(masked, template, original)
 
 
-def _links_in_text(text: str, template: bool, original: str | None = None) -> list[tuple[Link, int]]:
+def _links_in_text(
+    text: str, template: bool, original: str | None = None
+) -> list[tuple[Link, int]]:
     """Links in ``text`` with their offsets; ``original`` is the unmasked text, if masked."""
     source = text if original is None else original
     found: list[tuple[Link, int]] = []
     if "[[" in text:
         for match in WIKILINK.finditer(text):
             inner = source[match.start(2) : match.end(2)]
-            link = wikilink(inner, embed=bool(match.group(1)), raw=source[match.start():match.end()])
+            link = wikilink(
+                inner, embed=bool(match.group(1)), raw=source[match.start() : match.end()]
+            )
             if link is not None and not (template and _SYNTHETIC_PLACEHOLDER in inner):
                 found.append((link, match.start()))
     if "](" in text:
         for match in MARKDOWN_LINK.finditer(text):
             destination = source[match.start(3) : match.end(3)]
-            link = markdown_link(destination, embed=bool(match.group(1)),
-                                 text=match.group(2), raw=source[match.start():match.end()])
+            link = markdown_link(
+                destination,
+                embed=bool(match.group(1)),
+                text=match.group(2),
+                raw=source[match.start() : match.end()],
+            )
             if link is not None and not (template and _SYNTHETIC_PLACEHOLDER in destination):
                 found.append((link, match.start()))
     found.sort(key=lambda pair: pair[1])
@@ -513,12 +587,21 @@ def wikilink(inner: str, *, embed: bool = False, raw: str = "") -> Link | None:
     heading, block = _split_subpath(subpath)
     if not target and heading is None and block is None:
         return None
-    return Link(target=target, line=0, column=0, heading=heading, block=block, alias=alias,
-                embed=embed, raw=raw or f"[[{inner}]]")
+    return Link(
+        target=target,
+        line=0,
+        column=0,
+        heading=heading,
+        block=block,
+        alias=alias,
+        embed=embed,
+        raw=raw or f"[[{inner}]]",
+    )
 
 
-def markdown_link(destination: str, *, embed: bool = False, text: str = "",
-                  raw: str = "") -> Link | None:
+def markdown_link(
+    destination: str, *, embed: bool = False, text: str = "", raw: str = ""
+) -> Link | None:
     """The Link written as ``[text](destination)``; None for URLs and empty links."""
     destination = destination.strip()
     if destination.startswith("<") and destination.endswith(">"):
@@ -530,8 +613,17 @@ def markdown_link(destination: str, *, embed: bool = False, text: str = "",
     heading, block = _split_subpath(unquote(fragment))
     if not target and heading is None and block is None:
         return None
-    return Link(target=target, line=0, column=0, heading=heading, block=block,
-                alias=text or None, embed=embed, markdown=True, raw=raw)
+    return Link(
+        target=target,
+        line=0,
+        column=0,
+        heading=heading,
+        block=block,
+        alias=text or None,
+        embed=embed,
+        markdown=True,
+        raw=raw,
+    )
 
 
 def _split_subpath(subpath: str) -> tuple[str | None, str | None]:
@@ -603,6 +695,9 @@ def _frontmatter_strings(frontmatter: dict[str, Any], *keys: str) -> tuple[str, 
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         if isinstance(value, list):
-            return tuple(str(item).strip() for item in value
-                         if isinstance(item, (str, int, float)) and str(item).strip())
+            return tuple(
+                str(item).strip()
+                for item in value
+                if isinstance(item, (str, int, float)) and str(item).strip()
+            )
     return ()

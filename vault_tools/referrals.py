@@ -45,8 +45,9 @@ def referral_edges(vault: Vault) -> list[ReferralEdge]:
             for link in _links_under(note, "referred_by"):
                 referrer = _person(vault, link, note)
                 if referrer is not None:
-                    edges.append(ReferralEdge(referrer, Person(note.id), "referred_by",
-                                              note.id, link))
+                    edges.append(
+                        ReferralEdge(referrer, Person(note.id), "referred_by", note.id, link)
+                    )
         elif note.note_type == "interview":
             contact_links = _links_under(note, "contact")
             contact = _person(vault, contact_links[0], note) if contact_links else None
@@ -55,8 +56,16 @@ def referral_edges(vault: Vault) -> list[ReferralEdge]:
             for link in _links_under(note, "referrals"):
                 referred = _person(vault, link, note)
                 if referred is not None:
-                    edges.append(ReferralEdge(contact, referred, "referrals", note.id, link,
-                                              note.frontmatter.get("date")))
+                    edges.append(
+                        ReferralEdge(
+                            contact,
+                            referred,
+                            "referrals",
+                            note.id,
+                            link,
+                            note.frontmatter.get("date"),
+                        )
+                    )
     return edges
 
 

@@ -67,9 +67,16 @@ class Vault:
             try:
                 entries = list(os.scandir(self.root / folder if folder else self.root))
             except OSError as error:
-                self._record(folder or ".", diagnostic(
-                    "unreadable-file", folder or ".", 1, 1,
-                    f"folder cannot be read: {error.strerror or error}"))
+                self._record(
+                    folder or ".",
+                    diagnostic(
+                        "unreadable-file",
+                        folder or ".",
+                        1,
+                        1,
+                        f"folder cannot be read: {error.strerror or error}",
+                    ),
+                )
                 continue
             for entry in entries:
                 if entry.name.startswith("."):
@@ -100,10 +107,17 @@ class Vault:
         except FileNotFoundError:
             return  # removed between listing and reading: it is simply gone
         except OSError as error:
-            self._record(relative, diagnostic(
-                "unreadable-file", relative, 1, 1,
-                f"note cannot be read: {error.strerror or error}",
-                "fix the file's permissions, or add it to `ignore`"))
+            self._record(
+                relative,
+                diagnostic(
+                    "unreadable-file",
+                    relative,
+                    1,
+                    1,
+                    f"note cannot be read: {error.strerror or error}",
+                    "fix the file's permissions, or add it to `ignore`",
+                ),
+            )
             return
         result = parse_note(relative, data, template=self.is_template(relative))
         note = self._typed(result.note)
@@ -126,8 +140,11 @@ class Vault:
         declared = note.frontmatter.get(config.type_key)
         if isinstance(declared, str) and declared.strip():
             return declared.strip(), config.type_key != "type"
-        folders = [folder for folder in config.type_folders
-                   if not folder or note.id.startswith(folder + "/")]
+        folders = [
+            folder
+            for folder in config.type_folders
+            if not folder or note.id.startswith(folder + "/")
+        ]
         if folders:
             return config.type_folders[max(folders, key=len)], True
         for tag in note.tags:
@@ -146,12 +163,17 @@ class Vault:
         affected: set[str] = set()
         root_real = os.path.realpath(self.root)
         for path in paths:
-            absolute = os.path.realpath(self.root / path) if not os.path.isabs(path) \
+            absolute = (
+                os.path.realpath(self.root / path)
+                if not os.path.isabs(path)
                 else os.path.realpath(path)
+            )
             if not _inside(root_real, absolute):
                 continue
             relative = Path(os.path.relpath(absolute, root_real)).as_posix()
-            if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(relative):
+            if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(
+                relative
+            ):
                 continue
             affected.add(relative)
             self.read_diagnostics.pop(relative, None)
@@ -201,8 +223,9 @@ class Vault:
         return [note for note in self.notes.values() if note.note_type == note_type]
 
     def diagnostics_from_reading(self) -> list[Diagnostic]:
-        return [found for path in sorted(self.read_diagnostics)
-                for found in self.read_diagnostics[path]]
+        return [
+            found for path in sorted(self.read_diagnostics) for found in self.read_diagnostics[path]
+        ]
 
 
 def _templates_folder(root: Path, config: Config) -> str:

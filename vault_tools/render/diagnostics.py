@@ -24,8 +24,10 @@ def render(diagnostics: Sequence[Diagnostic], output_format: str, *, prefix: str
 def as_text(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for item in diagnostics:
-        lines.append(f"{item.path}:{item.line}:{item.column}: {item.severity.value} "
-                     f"{item.code} [{item.rule}] {item.message}")
+        lines.append(
+            f"{item.path}:{item.line}:{item.column}: {item.severity.value} "
+            f"{item.code} [{item.rule}] {item.message}"
+        )
         if item.fix:
             lines.append(f"    fix: {item.fix}")
     return "".join(line + "\n" for line in lines)
@@ -42,12 +44,14 @@ def as_github(diagnostics: Sequence[Diagnostic], prefix: str = "") -> str:
     lines = []
     for item in diagnostics:
         path = posixpath.normpath(posixpath.join(prefix, item.path)) if prefix else item.path
-        properties = ",".join([
-            f"file={_escape_property(path)}",
-            f"line={item.line}",
-            f"col={item.column}",
-            f"title={_escape_property(f'{item.code} {item.rule}')}",
-        ])
+        properties = ",".join(
+            [
+                f"file={_escape_property(path)}",
+                f"line={item.line}",
+                f"col={item.column}",
+                f"title={_escape_property(f'{item.code} {item.rule}')}",
+            ]
+        )
         message = item.message + (f" (fix: {item.fix})" if item.fix else "")
         lines.append(f"::{_GITHUB_LEVEL[item.severity]} {properties}::{_escape_data(message)}")
     return "".join(line + "\n" for line in lines)
@@ -67,8 +71,11 @@ def summary(diagnostics: Sequence[Diagnostic], note_count: int) -> str:
         return f"No problems found in {notes}."
     counts = Counter(item.severity for item in diagnostics)
     parts = []
-    for severity, word in ((Severity.ERROR, "error"), (Severity.WARNING, "warning"),
-                           (Severity.INFO, "info")):
+    for severity, word in (
+        (Severity.ERROR, "error"),
+        (Severity.WARNING, "warning"),
+        (Severity.INFO, "info"),
+    ):
         if counts[severity]:
             plural = "s" if counts[severity] != 1 and severity is not Severity.INFO else ""
             parts.append(f"{counts[severity]} {word}{plural}")

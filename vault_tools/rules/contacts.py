@@ -21,15 +21,21 @@ def check_self_referral(context: LintContext) -> Iterator[Diagnostic]:
                 message = f"{note.title!r} is marked as referred by itself"
             else:
                 message = f"the interview lists its own contact {edge.link.raw} as a referral"
-            yield diagnostic("self-referral", note.path, edge.link.line, edge.link.column,
-                             message, "link the person who actually referred you")
+            yield diagnostic(
+                "self-referral",
+                note.path,
+                edge.link.line,
+                edge.link.column,
+                message,
+                "link the person who actually referred you",
+            )
 
 
 @check("referral-cycle")
 def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     statements: dict[tuple[str, str], ReferralEdge] = {}
     for edge in context.referral_edges:
         if edge.referrer.pending or edge.referred.pending or edge.referrer == edge.referred:
@@ -48,9 +54,14 @@ def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
         closing = statements[cycle[-1]]
         note = context.vault.notes[closing.note]
         chain = " → ".join(context.vault.notes[person].title for person in people)
-        yield diagnostic("referral-cycle", note.path, closing.link.line, closing.link.column,
-                         f"referrals go round in a circle: {chain}",
-                         "fix the referred_by of the person you met later")
+        yield diagnostic(
+            "referral-cycle",
+            note.path,
+            closing.link.line,
+            closing.link.column,
+            f"referrals go round in a circle: {chain}",
+            "fix the referred_by of the person you met later",
+        )
 
 
 @check("duplicate-contact")
@@ -70,7 +81,7 @@ def check_duplicate_contacts(context: LintContext) -> Iterator[Diagnostic]:
             by_key[key].append(note)
 
     reasons: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (kind, value), notes in sorted(by_key.items()):
+    for (kind, _value), notes in sorted(by_key.items()):
         if len(notes) < 2:
             continue
         first = min(notes, key=lambda n: n.id)
@@ -80,10 +91,14 @@ def check_duplicate_contacts(context: LintContext) -> Iterator[Diagnostic]:
     for (duplicate_id, original_id), why in sorted(reasons.items()):
         duplicate = context.vault.notes[duplicate_id]
         original = context.vault.notes[original_id]
-        yield diagnostic("duplicate-contact", duplicate.path, 1, 1,
-                         f"looks like the same person as [[{original.id}]] "
-                         f"({', '.join(sorted(set(why)))})",
-                         f"merge it into {original.path} and keep the other name as an alias")
+        yield diagnostic(
+            "duplicate-contact",
+            duplicate.path,
+            1,
+            1,
+            f"looks like the same person as [[{original.id}]] ({', '.join(sorted(set(why)))})",
+            f"merge it into {original.path} and keep the other name as an alias",
+        )
 
 
 def _normalize_url(url: str) -> str:

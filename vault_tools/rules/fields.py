@@ -23,6 +23,7 @@ _SINGLE_WIKILINK = re.compile(r"^\s*" + WIKILINK.pattern + r"\s*$")
 def check_schema(context: LintContext) -> Iterator[Diagnostic]:
     import jsonschema
 
+    library: Any = jsonschema  # its decorators and factories are untyped
     vault = context.vault
     current: list[Note] = []
 
@@ -31,13 +32,10 @@ def check_schema(context: LintContext) -> Iterator[Diagnostic]:
             return
         problem = _link_type_problem(vault, current[0], instance, expected)
         if problem:
-            yield jsonschema.ValidationError(problem)
+            yield library.ValidationError(problem)
 
-    base = jsonschema.validators.validator_for({})
-    validator_class = jsonschema.validators.extend(base, {LINK_TYPE_KEYWORD: link_type})
-    formats = _format_checker(jsonschema)
+    formats = _format_checker(library)
     validators: dict[tuple[str, bool], Any] = {}
-
     for note in vault.notes.values():
         schema = context.schemas.get(note.note_type or "")
         if schema is None or note.is_template or not note.frontmatter_valid:
@@ -45,12 +43,14 @@ def check_schema(context: LintContext) -> Iterator[Diagnostic]:
         key = (note.note_type or "", note.type_from_config)
         if key not in validators:
             if note.type_from_config:
-                schema = {**schema, "required": [r for r in schema.get("required", [])
-                                                 if r != "type"]}
-                schema.get("properties", {})
-            validators[key] = validator_class(schema, format_checker=formats)
+                # The type came from the config, so the note need not spell it out.
+                required = [name for name in schema.get("required", []) if name != "type"]
+                schema = {**schema, "required": required}
+            base = library.validators.validator_for(schema, default=library.Draft202012Validator)
+            extended = library.validators.extend(base, {LINK_TYPE_KEYWORD: link_type})
+            validators[key] = extended(schema, format_checker=formats)
         current[:] = [note]
-        yield from _schema_diagnostics(note, validators[key], schema)
+        yield from _schema_diagnostics(note, validators[key], validators[key].schema)
 
 
 def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> Iterator[Diagnostic]:
@@ -68,26 +68,46 @@ def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> I
         where = note.position(*field_path)
         field_name = ".".join(str(part) for part in field_path) or "frontmatter"
         if error.validator == LINK_TYPE_KEYWORD:
-            yield diagnostic("link-wrong-type", note.path, where.line, where.column,
-                             f"{field_name}: {error.message}",
-                             f'link a {error.validator_value} note: "[[Name]]"')
+            yield diagnostic(
+                "link-wrong-type",
+                note.path,
+                where.line,
+                where.column,
+                f"{field_name}: {error.message}",
+                f'link a {error.validator_value} note: "[[Name]]"',
+            )
             continue
         message, fix = _describe(error)
-        yield diagnostic("invalid-field-value", note.path, where.line, where.column,
-                         f"{field_name}: {message}", fix)
+        yield diagnostic(
+            "invalid-field-value",
+            note.path,
+            where.line,
+            where.column,
+            f"{field_name}: {message}",
+            fix,
+        )
     # A required field that is present but empty is as good as missing.
     for name in schema.get("required", []):
-        if name in note.frontmatter and note.frontmatter[name] in (None, "", []) \
-                and (name,) not in reported:
+        if (
+            name in note.frontmatter
+            and note.frontmatter[name] in (None, "", [])
+            and (name,) not in reported
+        ):
             reported.add((name,))
             where = note.position(name)
-            yield diagnostic("missing-required-field", note.path, where.line, where.column,
-                             f"required field {name!r} is empty",
-                             f"give {name!r} a value")
+            yield diagnostic(
+                "missing-required-field",
+                note.path,
+                where.line,
+                where.column,
+                f"required field {name!r} is empty",
+                f"give {name!r} a value",
+            )
 
 
-def _missing(note: Note, error: Any, schema: dict[str, Any],
-             reported: set[tuple[Any, ...]]) -> Iterator[Diagnostic]:
+def _missing(
+    note: Note, error: Any, schema: dict[str, Any], reported: set[tuple[Any, ...]]
+) -> Iterator[Diagnostic]:
     missing = re.findall(r"'([^']+)' is a required property", error.message)
     for name in missing or [str(error.message)]:
         if (name,) in reported:
@@ -103,10 +123,14 @@ def _missing(note: Note, error: Any, schema: dict[str, Any],
                 value = note.frontmatter.get(condition[0])
                 reason = f" when {condition[0]} is {value}"
         type_name = note.note_type or "note"
-        yield diagnostic("missing-required-field", note.path, where.line, where.column,
-                         f"{type_name} note is missing required field {name!r}{reason}",
-                         f"add `{name}:` to the frontmatter (`vault-tools schema {type_name}` "
-                         "lists the fields)")
+        yield diagnostic(
+            "missing-required-field",
+            note.path,
+            where.line,
+            where.column,
+            f"{type_name} note is missing required field {name!r}{reason}",
+            f"add `{name}:` to the frontmatter (`vault-tools schema {type_name}` lists the fields)",
+        )
 
 
 def _describe(error: Any) -> tuple[str, str | None]:
@@ -119,21 +143,29 @@ def _describe(error: Any) -> tuple[str, str | None]:
     if kind == "const":
         return f"{shown} must be {error.validator_value!r}", None
     if kind == "format" or (kind == "anyOf" and _formats_only(error.validator_value)):
-        formats = ([error.validator_value] if kind == "format"
-                   else [branch["format"] for branch in error.validator_value])
+        formats = (
+            [error.validator_value]
+            if kind == "format"
+            else [branch["format"] for branch in error.validator_value]
+        )
         return f"{shown} is not a valid {' or '.join(formats)}", _FORMAT_HINTS.get(formats[0])
     if kind == "pattern" and "http" in str(error.validator_value):
         return f"{shown} is not a web address", "write the full URL, starting with https://"
     if kind == "type":
         expected = error.validator_value
         names = expected if isinstance(expected, list) else [expected]
-        return f"{shown} is not {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}", None
+        return f"{shown} is not {' or '.join(str(_TYPE_NAMES.get(n, n)) for n in names)}", None
     return str(error.message), None
 
 
 _TYPE_NAMES = {
-    "string": "text", "integer": "a whole number", "number": "a number", "array": "a list",
-    "object": "a mapping", "boolean": "true or false", "null": "empty",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list",
+    "object": "a mapping",
+    "boolean": "true or false",
+    "null": "empty",
 }
 _FORMAT_HINTS = {
     "date": "write dates as 2026-10-14",
@@ -150,30 +182,35 @@ def _formats_only(branches: Any) -> bool:
 
 def _format_checker(jsonschema: Any) -> Any:
     checker = jsonschema.FormatChecker(formats=())
-
-    @checker.checks("date", raises=ValueError)
-    def is_date(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        return len(value) == 10 and bool(dt.date.fromisoformat(value))
-
-    @checker.checks("date-time", raises=ValueError)
-    def is_datetime(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        return len(value) > 10 and bool(dt.datetime.fromisoformat(value))
-
-    @checker.checks("email")
-    def is_email(value: object) -> bool:
-        return not isinstance(value, str) or bool(_EMAIL.match(value))
-
+    checker.checks("date", raises=ValueError)(_is_date)
+    checker.checks("date-time", raises=ValueError)(_is_datetime)
+    checker.checks("email")(_is_email)
     return checker
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return len(value) == 10 and bool(dt.date.fromisoformat(value))
+
+
+def _is_datetime(value: object) -> bool:
+    """ISO 8601 date and time; seconds and offset optional, as Obsidian writes them."""
+    if not isinstance(value, str):
+        return True
+    return len(value) > 10 and bool(dt.datetime.fromisoformat(value))
+
+
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
 
 
 def _link_type_problem(vault: Vault, note: Note, value: Any, expected: str) -> str | None:
     if not isinstance(value, str):
-        return f"{json.dumps(value, ensure_ascii=False, default=str)} is not a link; " \
-               f"write a quoted wikilink to a {expected} note"
+        return (
+            f"{json.dumps(value, ensure_ascii=False, default=str)} is not a link; "
+            f"write a quoted wikilink to a {expected} note"
+        )
     match = _SINGLE_WIKILINK.match(value)
     link = wikilink(match.group(2)) if match else None
     if link is None:
@@ -216,10 +253,15 @@ def check_property_types(context: LintContext) -> Iterator[Diagnostic]:
             if not _fits_property_type(value, expected):
                 where = note.position(key)
                 shown = json.dumps(as_json(value), ensure_ascii=False)
-                yield diagnostic("property-type-mismatch", note.path, where.line, where.column,
-                                 f"{key}: {shown} does not match the property type "
-                                 f"{expected!r} declared in .obsidian/types.json",
-                                 f"write a {expected} value, or change the type in Obsidian")
+                yield diagnostic(
+                    "property-type-mismatch",
+                    note.path,
+                    where.line,
+                    where.column,
+                    f"{key}: {shown} does not match the property type "
+                    f"{expected!r} declared in .obsidian/types.json",
+                    f"write a {expected} value, or change the type in Obsidian",
+                )
 
 
 def obsidian_property_types(vault: Vault) -> dict[str, str]:
@@ -252,10 +294,12 @@ def _fits_property_type(value: Any, expected: str) -> bool:
         return _is_iso(value, dt.datetime)
     if expected in ("aliases", "tags"):
         return isinstance(value, str) or (
-            isinstance(value, list) and all(isinstance(item, str) for item in value))
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        )
     if expected == "multitext":
         return isinstance(value, list) and all(
-            isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value)
+            isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
+        )
     return True  # a type this version does not know
 
 
@@ -264,8 +308,11 @@ def _is_iso(value: Any, kind: type) -> bool:
         return True
     if isinstance(value, str):
         try:
-            parsed = dt.datetime.fromisoformat(value) if kind is dt.datetime \
+            parsed = (
+                dt.datetime.fromisoformat(value)
+                if kind is dt.datetime
                 else dt.date.fromisoformat(value)
+            )
         except ValueError:
             return False
         return parsed is not None

@@ -30,6 +30,11 @@ def check_sync_conflicts(context: LintContext) -> Iterator[Diagnostic]:
         if match is None:
             continue
         original = name[: match.start()] + name[match.end() :]
-        yield diagnostic("sync-conflict-file", path, 1, 1,
-                         f"{name!r} is a sync conflict copy of {original!r}",
-                         f"merge what differs into {original!r}, then delete this copy")
+        yield diagnostic(
+            "sync-conflict-file",
+            path,
+            1,
+            1,
+            f"{name!r} is a sync conflict copy of {original!r}",
+            f"merge what differs into {original!r}, then delete this copy",
+        )

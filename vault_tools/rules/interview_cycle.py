@@ -26,17 +26,26 @@ def check_thank_you(context: LintContext) -> Iterator[Diagnostic]:
         if sent_value in (None, ""):
             if days_between(held, context.today) > _window_days(hours):
                 where = note.position("date")
-                due = held + dt.timedelta(hours=hours) if isinstance(held, dt.datetime) \
+                due = (
+                    held + dt.timedelta(hours=hours)
+                    if isinstance(held, dt.datetime)
                     else held + dt.timedelta(days=_window_days(hours))
+                )
                 yield diagnostic(
-                    "thank-you-overdue", note.path, where.line, where.column,
+                    "thank-you-overdue",
+                    note.path,
+                    where.line,
+                    where.column,
                     f"interview on {_show(held)} has no thank-you yet; it was due by {_show(due)}",
                     f"send a thank-you, then add `thank_you_sent: {context.today.isoformat()}`",
                 )
         elif sent is not None and _late(held, sent, hours):
             where = note.position("thank_you_sent")
             yield diagnostic(
-                "thank-you-late", note.path, where.line, where.column,
+                "thank-you-late",
+                note.path,
+                where.line,
+                where.column,
                 f"thank-you sent {_show(sent)}, more than {hours} hours after the interview "
                 f"on {_show(held)}",
             )
@@ -51,8 +60,11 @@ def as_moment(value: Any) -> dt.date | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return dt.date.fromisoformat(text) if len(text) == 10 \
+            return (
+                dt.date.fromisoformat(text)
+                if len(text) == 10
                 else dt.datetime.fromisoformat(text).replace(tzinfo=None)
+            )
         except ValueError:
             return None
     return None

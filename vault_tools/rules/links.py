@@ -11,8 +11,9 @@ from vault_tools.rules import LintContext, check
 from vault_tools.rules.registry import diagnostic
 
 
-@check("broken-link", "ambiguous-link", "broken-heading-link", "broken-block-link",
-       "pending-referral")
+@check(
+    "broken-link", "ambiguous-link", "broken-heading-link", "broken-block-link", "pending-referral"
+)
 def check_links(context: LintContext) -> Iterator[Diagnostic]:
     vault = context.vault
     for note in vault.notes.values():
@@ -20,9 +21,14 @@ def check_links(context: LintContext) -> Iterator[Diagnostic]:
             resolution = vault.resolve(link, note)
             if resolution.ambiguous:
                 shown = ", ".join(resolution.candidates)
-                yield diagnostic("ambiguous-link", note.path, link.line, link.column,
-                                 f"{link.raw} matches several notes equally: {shown}",
-                                 f"write the folder: [[{_strip_md(resolution.candidates[0])}]]")
+                yield diagnostic(
+                    "ambiguous-link",
+                    note.path,
+                    link.line,
+                    link.column,
+                    f"{link.raw} matches several notes equally: {shown}",
+                    f"write the folder: [[{_strip_md(resolution.candidates[0])}]]",
+                )
             elif resolution.broken:
                 yield _unresolved(context, note, link)
             else:
@@ -34,36 +40,65 @@ def check_links(context: LintContext) -> Iterator[Diagnostic]:
 
 
 def _unresolved(context: LintContext, note: Note, link: Link) -> Diagnostic:
-    if link.in_frontmatter and link.key in REFERRAL_KEYS \
-            and note.note_type in ("contact", "interview"):
-        return diagnostic("pending-referral", note.path, link.line, link.column,
-                          f"{link.target} was named as a referral but has no contact note yet",
-                          f'vault-tools new contact "{link.target}"')
+    if (
+        link.in_frontmatter
+        and link.key in REFERRAL_KEYS
+        and note.note_type in ("contact", "interview")
+    ):
+        return diagnostic(
+            "pending-referral",
+            note.path,
+            link.line,
+            link.column,
+            f"{link.target} was named as a referral but has no contact note yet",
+            f'vault-tools new contact "{link.target}"',
+        )
     named = context.vault.notes_by_alias.get(normalize(link.target), [])
     if named and not link.markdown:
         real = named[0]
-        return diagnostic("broken-link", note.path, link.line, link.column,
-                          f"{link.raw} does not resolve: {link.target!r} is an alias of "
-                          f"{real.title!r}, and Obsidian does not resolve aliases in links",
-                          f"[[{real.title}{link.subpath}|{link.alias or link.target}]]")
-    return diagnostic("broken-link", note.path, link.line, link.column,
-                      f"{link.raw} does not resolve to any note or file",
-                      "correct the name, or create the note")
+        return diagnostic(
+            "broken-link",
+            note.path,
+            link.line,
+            link.column,
+            f"{link.raw} does not resolve: {link.target!r} is an alias of "
+            f"{real.title!r}, and Obsidian does not resolve aliases in links",
+            f"[[{real.title}{link.subpath}|{link.alias or link.target}]]",
+        )
+    return diagnostic(
+        "broken-link",
+        note.path,
+        link.line,
+        link.column,
+        f"{link.raw} does not resolve to any note or file",
+        "correct the name, or create the note",
+    )
 
 
 def _missing_subpath(note: Note, link: Link, target: Note) -> Diagnostic | None:
     if link.block is not None and link.block not in target.block_ids:
-        return diagnostic("broken-block-link", note.path, link.line, link.column,
-                          f"{link.raw}: {target.title!r} has no block ^{link.block}",
-                          f"add ' ^{link.block}' at the end of the paragraph in {target.title!r}")
+        return diagnostic(
+            "broken-block-link",
+            note.path,
+            link.line,
+            link.column,
+            f"{link.raw}: {target.title!r} has no block ^{link.block}",
+            f"add ' ^{link.block}' at the end of the paragraph in {target.title!r}",
+        )
     if link.heading is not None:
         headings = {normalize_heading(heading) for heading in target.headings}
-        missing = [part for part in link.heading.split("#")
-                   if normalize_heading(part) not in headings]
+        missing = [
+            part for part in link.heading.split("#") if normalize_heading(part) not in headings
+        ]
         if missing:
-            return diagnostic("broken-heading-link", note.path, link.line, link.column,
-                              f"{link.raw}: {target.title!r} has no heading {missing[0]!r}",
-                              _closest_heading(target, missing[0]))
+            return diagnostic(
+                "broken-heading-link",
+                note.path,
+                link.line,
+                link.column,
+                f"{link.raw}: {target.title!r} has no heading {missing[0]!r}",
+                _closest_heading(target, missing[0]),
+            )
     return None
 
 

@@ -22,6 +22,8 @@ class Rule:
     code: str
     name: str
     severity: Severity
+    title: str
+    """One line for listings."""
     summary: str
     why: str
     example: str
@@ -30,7 +32,8 @@ class Rule:
     @property
     def doc(self) -> str:
         return (
-            f"{self.name} ({self.code}), default severity: {self.severity.value}\n\n"
+            f"# {self.name} ({self.code}): {self.title}\n\n"
+            f"Default severity: {self.severity.value}\n\n"
             f"## What it does\n{self.summary}\n\n"
             f"## Why\n{self.why}\n\n"
             f"## Example\n{self.example.strip()}\n\n"
@@ -41,7 +44,10 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     # -- VT1xx: reading a note -------------------------------------------------
     Rule(
-        "VT101", "invalid-yaml", ERROR,
+        "VT101",
+        "invalid-yaml",
+        ERROR,
+        "Frontmatter is not valid YAML",
         "Reports frontmatter that is not valid YAML, at the line where the YAML parser stopped.",
         "Obsidian shows such a note with no properties at all, and every tool that reads "
         "the vault silently loses its fields.",
@@ -50,7 +56,10 @@ RULES: tuple[Rule, ...] = (
         "with `[`, `{`, `*`, `&`, `!`, `|`, `>` or `@`.",
     ),
     Rule(
-        "VT102", "frontmatter-not-mapping", ERROR,
+        "VT102",
+        "frontmatter-not-mapping",
+        ERROR,
+        "Frontmatter is not a set of key: value properties",
         "Reports frontmatter that is valid YAML but not a set of `key: value` pairs "
         "(a list, or a lone string).",
         "Properties are key/value pairs; a list or a string has no fields to read.",
@@ -58,7 +67,10 @@ RULES: tuple[Rule, ...] = (
         "Write each property as `key: value` on its own line.",
     ),
     Rule(
-        "VT103", "unquoted-wikilink-in-yaml", ERROR,
+        "VT103",
+        "unquoted-wikilink-in-yaml",
+        ERROR,
+        "Wikilink in frontmatter without quotes",
         "Reports a wikilink written without quotes in the frontmatter.",
         "YAML reads `[[Jane Doe]]` as a list inside a list, so Obsidian does not see a link "
         "and the property shows as nested lists. vault-tools reads it as the link you meant "
@@ -67,14 +79,20 @@ RULES: tuple[Rule, ...] = (
         'Quote the link: `referred_by: "[[Jane Doe]]"`.',
     ),
     Rule(
-        "VT104", "invalid-encoding", ERROR,
+        "VT104",
+        "invalid-encoding",
+        ERROR,
+        "Note is not UTF-8 text",
         "Reports a note whose bytes are not UTF-8 (or that is UTF-16), at the first bad byte.",
         "Obsidian and most tools expect UTF-8; other bytes show as garbage or break sync.",
         "A note saved as Windows-1252 containing `caf\\xe9`.",
-        "Re-save the file as UTF-8 in your editor (\"Save with encoding\" / \"Reopen with encoding\").",
+        'Re-save the file as UTF-8 in your editor ("Save with encoding" / "Reopen with encoding").',
     ),
     Rule(
-        "VT105", "unsafe-yaml-tag", ERROR,
+        "VT105",
+        "unsafe-yaml-tag",
+        ERROR,
+        "YAML tag that builds objects (!!python/...)",
         "Reports YAML tags such as `!!python/object` that would run code or build objects "
         "when loaded by an unsafe loader.",
         "Frontmatter holds plain data. vault-tools only loads YAML safely and reads the "
@@ -84,15 +102,20 @@ RULES: tuple[Rule, ...] = (
         "Remove the tag and write a plain value.",
     ),
     Rule(
-        "VT106", "duplicate-key", ERROR,
+        "VT106",
+        "duplicate-key",
+        ERROR,
+        "Frontmatter key written twice",
         "Reports a frontmatter key written twice in the same mapping.",
-        "YAML keeps only the last value; the first is silently lost, and Obsidian may "
-        "show either.",
+        "YAML keeps only the last value; the first is silently lost, and Obsidian may show either.",
         "---\nstatus: contacted\nstatus: scheduled\n---",
         "Keep one of the two lines.",
     ),
     Rule(
-        "VT107", "unreadable-file", ERROR,
+        "VT107",
+        "unreadable-file",
+        ERROR,
+        "Note or folder cannot be read",
         "Reports a note that could not be read (permissions, or removed while reading).",
         "A note that cannot be read cannot be checked or indexed.",
         "A note with mode 000.",
@@ -100,7 +123,10 @@ RULES: tuple[Rule, ...] = (
     ),
     # -- VT2xx: fields and schema ----------------------------------------------
     Rule(
-        "VT201", "missing-required-field", ERROR,
+        "VT201",
+        "missing-required-field",
+        ERROR,
+        "Required field missing or empty",
         "Reports a contact, interview or organization note that lacks a field its schema "
         "requires (for contacts: type, status, source; referred_by when source is referral; "
         "for interviews: type, contact, date; for organizations: type).",
@@ -109,7 +135,10 @@ RULES: tuple[Rule, ...] = (
         "Add the field named in the message. `vault-tools schema TYPE` prints every field.",
     ),
     Rule(
-        "VT202", "invalid-field-value", ERROR,
+        "VT202",
+        "invalid-field-value",
+        ERROR,
+        "Field value does not fit the schema",
         "Reports a field whose value does not fit the schema: wrong type, a value outside "
         "the allowed list, a malformed email, URL or date.",
         "A typo such as `status: interviwed` drops the note from every view that filters on it.",
@@ -117,7 +146,10 @@ RULES: tuple[Rule, ...] = (
         "Use one of the values listed in the message; dates are written `2026-10-14`.",
     ),
     Rule(
-        "VT203", "property-type-mismatch", WARNING,
+        "VT203",
+        "property-type-mismatch",
+        WARNING,
+        "Value does not match .obsidian/types.json",
         "Reports a value that does not match the property type declared in "
         "`.obsidian/types.json` (text, multitext, number, checkbox, date, datetime, aliases, "
         "tags), as Obsidian's Properties view would.",
@@ -127,7 +159,10 @@ RULES: tuple[Rule, ...] = (
         "Change the value to the declared type, or change the type in Obsidian.",
     ),
     Rule(
-        "VT204", "link-wrong-type", ERROR,
+        "VT204",
+        "link-wrong-type",
+        ERROR,
+        "Link field points to the wrong kind of note",
         "Reports a link-typed field (such as `referred_by`, `contact` or `referrals`) that "
         "links to a note of another type, or holds something that is not a link.",
         "`referred_by` must name the person who referred you; a link to an interview "
@@ -137,7 +172,10 @@ RULES: tuple[Rule, ...] = (
     ),
     # -- VT3xx: links ----------------------------------------------------------
     Rule(
-        "VT301", "broken-link", WARNING,
+        "VT301",
+        "broken-link",
+        WARNING,
+        "Link resolves to nothing",
         "Reports a link that does not resolve to any note or attachment, the way Obsidian "
         "resolves links. A link that matches a note's alias says which note and how to "
         "link it.",
@@ -147,7 +185,10 @@ RULES: tuple[Rule, ...] = (
         "Correct the name, link an alias as `[[Jane Doe|Alias]]`, or create the note.",
     ),
     Rule(
-        "VT302", "ambiguous-link", WARNING,
+        "VT302",
+        "ambiguous-link",
+        WARNING,
+        "Link matches several notes equally",
         "Reports a link that matches several notes equally well (same name, same folder "
         "depth, none in the linking note's folder).",
         "Obsidian picks one of them; which one can change when files move.",
@@ -155,30 +196,42 @@ RULES: tuple[Rule, ...] = (
         "Write the folder too: `[[contacts/Notes]]`.",
     ),
     Rule(
-        "VT303", "broken-heading-link", WARNING,
+        "VT303",
+        "broken-heading-link",
+        WARNING,
+        "Linked heading does not exist",
         "Reports a link to a heading (`[[Note#Heading]]`) that the target note does not have.",
         "Obsidian opens the note at the top instead of the section you meant.",
         "[[Jane Doe#Notse]]",
         "Correct the heading; headings are matched ignoring case and punctuation.",
     ),
     Rule(
-        "VT304", "broken-block-link", WARNING,
+        "VT304",
+        "broken-block-link",
+        WARNING,
+        "Linked block id does not exist",
         "Reports a link to a block (`[[Note#^id]]`) whose id the target note does not have.",
         "Obsidian opens the note at the top instead of the paragraph you meant.",
         "[[2026-10-14 Maya Chen#^advice]] when the paragraph ends with `^key-advice`.",
         "Correct the block id, or add ` ^id` at the end of the paragraph.",
     ),
     Rule(
-        "VT305", "pending-referral", INFO,
+        "VT305",
+        "pending-referral",
+        INFO,
+        "Referral with no contact note yet",
         "Reports a person named in `referrals` or `referred_by` who has no contact note yet.",
         "Informational interviews end with names of other people to talk to; this keeps "
         "track of the ones you have not written down.",
         'referrals:\n  - "[[Priya Raman]]"',
-        "Create the contact: `vault-tools new contact \"Priya Raman\" --referred-by ...`.",
+        'Create the contact: `vault-tools new contact "Priya Raman" --referred-by ...`.',
     ),
     # -- VT4xx: contacts and referrals -----------------------------------------
     Rule(
-        "VT401", "self-referral", ERROR,
+        "VT401",
+        "self-referral",
+        ERROR,
+        "Contact referred by themselves",
         "Reports a contact whose `referred_by` is the contact itself, or an interview that "
         "lists its own contact among the referrals.",
         "Nobody refers you to themselves: it is almost always a copy-paste slip.",
@@ -186,7 +239,10 @@ RULES: tuple[Rule, ...] = (
         "Link the person who actually referred you.",
     ),
     Rule(
-        "VT402", "referral-cycle", WARNING,
+        "VT402",
+        "referral-cycle",
+        WARNING,
+        "Referrals go round in a circle",
         "Reports a chain of referrals that comes back to where it started "
         "(A referred you to B, and B referred you to A).",
         "A referral graph is a family tree of introductions; a cycle means one "
@@ -195,7 +251,10 @@ RULES: tuple[Rule, ...] = (
         "Fix the `referred_by` of the person you met later.",
     ),
     Rule(
-        "VT403", "duplicate-contact", WARNING,
+        "VT403",
+        "duplicate-contact",
+        WARNING,
+        "Two contact notes for one person",
         "Reports two contact notes for the same person: the same email, the same LinkedIn "
         "URL, or the same name or alias.",
         "Interviews and referrals split between two notes; follow-ups get lost.",
@@ -204,17 +263,23 @@ RULES: tuple[Rule, ...] = (
     ),
     # -- VT5xx: the interview cycle --------------------------------------------
     Rule(
-        "VT501", "thank-you-overdue", WARNING,
+        "VT501",
+        "thank-you-overdue",
+        WARNING,
+        "Thank-you not sent within the window",
         "Reports an interview held longer ago than the thank-you window (24 hours by "
         "default) with no `thank_you_sent`.",
         "A thank-you within a day is the single most expected courtesy after an "
         "informational interview, and the best moment to ask to stay in touch.",
-        "---\ntype: interview\ncontact: \"[[Maya Chen]]\"\ndate: 2026-10-01\n---",
+        '---\ntype: interview\ncontact: "[[Maya Chen]]"\ndate: 2026-10-01\n---',
         "Send the note, then set `thank_you_sent: 2026-10-02`. "
         "The window is `thank_you_hours` in `.vault-tools.toml`.",
     ),
     Rule(
-        "VT502", "thank-you-late", INFO,
+        "VT502",
+        "thank-you-late",
+        INFO,
+        "Thank-you sent after the window",
         "Reports a thank-you sent after the window.",
         "Useful to review your own habits; it is information, not an error.",
         "---\ndate: 2026-10-01\nthank_you_sent: 2026-10-05\n---",
@@ -222,7 +287,10 @@ RULES: tuple[Rule, ...] = (
     ),
     # -- VT6xx: files ----------------------------------------------------------
     Rule(
-        "VT601", "sync-conflict-file", WARNING,
+        "VT601",
+        "sync-conflict-file",
+        WARNING,
+        "Conflict copy left by a sync tool",
         "Reports conflict copies made by sync tools: `Note (conflict 2026-01-02).md`, "
         "`Note.sync-conflict-20260102-123456-ABCDEFG.md` (Syncthing), "
         "`Note (Case Conflict).md` and `Note (Jane's conflicted copy 2026-01-02).md` (Dropbox).",
@@ -274,8 +342,11 @@ def select(selectors: tuple[str, ...] | list[str]) -> set[str]:
         if key.lower() == "all":
             chosen.update(BY_NAME)
             continue
-        found = {rule.name for rule in RULES
-                 if rule.name == key.lower() or rule.code.startswith(key.upper())}
+        found = {
+            rule.name
+            for rule in RULES
+            if rule.name == key.lower() or rule.code.startswith(key.upper())
+        }
         if not found or not key:
             raise ValueError(f"unknown rule {selector!r} (`vault-tools rules` lists them)")
         chosen |= found

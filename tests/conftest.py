@@ -1,0 +1,54 @@
+"""Shared test helpers: vaults built from dicts in tmp_path, nothing from the working folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+EXAMPLE_VAULT = Path(__file__).resolve().parent.parent / "example_vault"
+
+VaultFiles = dict[str, "str | bytes"]
+
+
+def write_vault(root: Path, files: VaultFiles) -> Path:
+    """Write ``files`` (vault-relative path -> text or bytes) under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    return root
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> Callable[[VaultFiles], Path]:
+    """``make_vault({"contacts/Jane Doe.md": "..."})`` -> the vault's root folder."""
+
+    def make(files: VaultFiles, name: str = "vault") -> Path:
+        return write_vault(tmp_path / name, files)
+
+    return make
+
+
+def contact(status: str = "identified", source: str = "friend", **fields: str) -> str:
+    """A valid contact note's text, with extra frontmatter lines from ``fields``."""
+    extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
+    return f"---\ntype: contact\nstatus: {status}\nsource: {source}\n{extra}---\n# Notes\n"
+
+
+def interview(
+    contact_name: str, date: str = "2026-10-01", *, thank_you_sent: str | None = "", **fields: str
+) -> str:
+    """A valid interview note's text. The thank-you is sent the same day unless
+    ``thank_you_sent`` says otherwise (None leaves it out)."""
+    sent = "" if thank_you_sent is None else f"thank_you_sent: {thank_you_sent or date}\n"
+    extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
+    return (
+        f'---\ntype: interview\ncontact: "[[{contact_name}]]"\ndate: {date}\n'
+        f"{sent}{extra}---\n## Notes\n"
+    )
