@@ -28,6 +28,18 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 class _FrontmatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Safe loading only; unknown tags were reported and rewritten before construction."""
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date-shaped value that is no date (2026-13-45) stays text for the schema to flag."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_FrontmatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _FrontmatterLoader.construct_yaml_timestamp
+)
+
 
 _SAFE_TAGS = frozenset(_FrontmatterLoader.yaml_constructors) - {None}
 _DEFAULT_TAG = {
