@@ -57,6 +57,15 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
+today_option = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The date to count from (default: today), for reproducible results.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vault-tools")
 def cli() -> None:
@@ -91,13 +100,7 @@ def cli() -> None:
     help="Lowest severity that makes the exit code 1.  [default: error, or lint.fail_on]",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Date to check against, for reproducible date rules.",
-)
+@today_option
 def lint(
     vault: str,
     output_format: str,
@@ -216,6 +219,239 @@ def schema(note_type: str | None, vault_path: str | None) -> None:
     if note_type not in schemas:
         fail(f"unknown note type {note_type!r} (known: {', '.join(schemas)})")
     click.echo(json.dumps(schemas[note_type], indent=2, ensure_ascii=False))
+
+
+GRAPH_FORMATS = ("mermaid", "dot", "json", "graphml", "gexf", "tree", "svg", "png")
+
+
+def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that narrow the referral graph, shared by `graph` and `stats`."""
+    options = [
+        click.option(
+            "--from",
+            "start",
+            metavar="NAME",
+            help="Only NAME and everyone reached through them (title, alias or id).",
+        ),
+        click.option(
+            "--depth",
+            type=click.IntRange(min=0),
+            default=None,
+            help="At most N referrals away from --from, or from where chains start.",
+        ),
+        click.option("--organization", default=None, help="Only contacts of this organization."),
+        click.option("--field", default=None, help="Only contacts in this career field."),
+        click.option("--status", default=None, help="Only contacts with this status."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def build_graph(
+    loaded: Vault,
+    *,
+    include_root: bool,
+    start: str | None = None,
+    depth: int | None = None,
+    organization: str | None = None,
+    field: str | None = None,
+    status: str | None = None,
+) -> Any:
+    from vault_tools.graph import GraphFilter, filter_graph, referral_graph
+
+    graph = referral_graph(loaded, include_root=include_root)
+    start_node = find_person(graph, loaded, start) if start else None
+    wanted = GraphFilter(
+        start=start_node, depth=depth, organization=organization, field=field, status=status
+    )
+    return filter_graph(graph, wanted)
+
+
+def find_person(graph: Any, loaded: Vault, name: str) -> str:
+    """The one graph node NAME names; exit 2 listing candidates otherwise."""
+    from vault_tools.graph import candidates_like, find_nodes
+
+    matches = find_nodes(graph, loaded, name)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        fail(f"{name!r} matches several people: {', '.join(matches)}; write the note id")
+    close = candidates_like(graph, name)
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    fail(f"no contact named {name!r} in {loaded.root}{hint}")
+
+
+@cli.command()
+@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@format_option(*GRAPH_FORMATS)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to FILE instead of stdout (required for svg and png).",
+)
+@filter_options
+@click.option(
+    "--root/--no-root",
+    "include_root",
+    default=False,
+    help="Add a node for you, linked through each source to the people you found yourself.",
+)
+@click.option(
+    "--max-edges",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Mermaid's edge limit: above it, say so instead of drawing.",
+)
+def graph(
+    vault: str,
+    output_format: str,
+    output: str | None,
+    start: str | None,
+    depth: int | None,
+    organization: str | None,
+    field: str | None,
+    status: str | None,
+    include_root: bool,
+    max_edges: int,
+) -> None:
+    """Draw who referred you to whom.
+
+    mermaid renders in Obsidian and GitHub (click a name to open the note); tree is for
+    the terminal; dot, svg and png are Graphviz; json is networkx node-link data;
+    graphml and gexf open in Gephi and yEd.
+
+    \b
+    Examples:
+      vault-tools graph example_vault
+      vault-tools graph example_vault --format tree --root
+      vault-tools graph example_vault --from "Maya Chen" --depth 2 --format svg -o maya.svg
+    """
+    from vault_tools.render import graph as views
+
+    loaded = open_vault(vault)
+    drawn = build_graph(
+        loaded,
+        include_root=include_root,
+        start=start,
+        depth=depth,
+        organization=organization,
+        field=field,
+        status=status,
+    )
+    if output_format in ("svg", "png"):
+        if output is None:
+            fail(f"--format {output_format} needs a file: add -o FILE.{output_format}")
+        run_graphviz(views.to_dot(drawn), output_format, output)
+        return
+    try:
+        text = {
+            "mermaid": lambda: views.to_mermaid(drawn, max_edges=max_edges),
+            "dot": lambda: views.to_dot(drawn),
+            "json": lambda: views.to_json(drawn),
+            "graphml": lambda: views.to_graphml(drawn),
+            "gexf": lambda: views.to_gexf(drawn),
+            "tree": lambda: views.to_tree(drawn),
+        }[output_format]()
+    except views.TooManyEdges as error:
+        fail(str(error))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+
+
+def run_graphviz(dot_source: str, output_format: str, output: str) -> None:
+    import shutil
+    import subprocess
+
+    executable = shutil.which("dot")
+    if executable is None:
+        fail(
+            "Graphviz's `dot` is not installed, so svg and png cannot be drawn. Install it "
+            "(Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "
+            "Windows: winget install graphviz), or use --format dot or mermaid."
+        )
+    result = subprocess.run(
+        [executable, f"-T{output_format}", "-o", output],
+        input=dot_source.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        fail(f"Graphviz failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+    click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--vault",
+    "vault_path",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The vault (default: the nearest folder upwards with .vault-tools.toml "
+    "or .obsidian/, else the current folder).",
+)
+@click.option("--all", "every", is_flag=True, help="Every chain, not only the shortest.")
+def path(name: str, vault_path: str | None, every: bool) -> None:
+    """How you reached NAME: the chain of referrals from where it started.
+
+    One hop per line, with the note and date that state it.
+
+    \b
+    Examples:
+      vault-tools path "Tomas Reyes" --vault example_vault
+      vault-tools path tomas --all
+    """
+    from vault_tools.graph import paths_to, referral_graph
+    from vault_tools.render.graph import paths_text
+    from vault_tools.vault import find_vault_root
+
+    loaded = open_vault(str(vault_path or find_vault_root(Path.cwd())))
+    full = referral_graph(loaded, include_root=True)
+    target = find_person(full, loaded, name)
+    click.echo(paths_text(full, target, paths_to(full, target, every=every)), nl=False)
+
+
+@cli.command()
+@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@format_option("text", "json")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="How many top referrers to show.",
+)
+@today_option
+def stats(vault: str, output_format: str, top: int, today: dt.datetime | None) -> None:
+    """Count contacts and referrals and answer where your network came from.
+
+    Top referrers and their reach, the longest chain, referred people not yet
+    contacted, contacts with neither referrer nor source, which sources led to
+    interviews, and people interviewed per career field.
+
+    \b
+    Examples:
+      vault-tools stats example_vault
+      vault-tools stats example_vault --format json
+    """
+    from vault_tools.graph import referral_graph, referral_stats
+    from vault_tools.render.stats import stats_text
+
+    loaded = open_vault(vault)
+    numbers = referral_stats(
+        loaded, referral_graph(loaded), top=top, today=today.date() if today else None
+    )
+    if output_format == "json":
+        click.echo(json.dumps(numbers, indent=2, ensure_ascii=False))
+    else:
+        click.echo(stats_text(numbers), nl=False)
 
 
 def main() -> None:

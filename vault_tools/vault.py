@@ -280,3 +280,13 @@ def _glob_regex(glob: str) -> re.Pattern[str]:
     body = "".join(parts)
     prefix = "" if anchored else "(?:.*/)?"
     return re.compile(f"^{prefix}{body}(?:/.*)?$", re.IGNORECASE)
+
+
+def find_vault_root(start: str | os.PathLike[str]) -> Path:
+    """The nearest folder from ``start`` upwards that holds ``.vault-tools.toml`` or
+    ``.obsidian/``, the way git finds its repository; ``start`` itself when none does."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".vault-tools.toml").is_file() or (folder / ".obsidian").is_dir():
+            return folder
+    return here

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Any
 
+from vault_tools.dates import as_moment, days_between
 from vault_tools.model import Diagnostic
 from vault_tools.rules import LintContext, check
 from vault_tools.rules.registry import diagnostic
@@ -49,33 +49,6 @@ def check_thank_you(context: LintContext) -> Iterator[Diagnostic]:
                 f"thank-you sent {_show(sent)}, more than {hours} hours after the interview "
                 f"on {_show(held)}",
             )
-
-
-def as_moment(value: Any) -> dt.date | None:
-    """A frontmatter date or datetime (or ISO string) as a date or datetime; else None."""
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return (
-                dt.date.fromisoformat(text)
-                if len(text) == 10
-                else dt.datetime.fromisoformat(text).replace(tzinfo=None)
-            )
-        except ValueError:
-            return None
-    return None
-
-
-def days_between(earlier: dt.date, later: dt.date) -> int:
-    return (_day(later) - _day(earlier)).days
-
-
-def _day(moment: dt.date) -> dt.date:
-    return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
 def _window_days(hours: int) -> int:

@@ -1,0 +1,31 @@
+"""Dates as notes write them: YAML dates, datetimes, or ISO text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+def as_moment(value: Any) -> dt.date | None:
+    """A frontmatter date or datetime (or ISO string) as a date or naive datetime; else None."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text).replace(tzinfo=None)
+        except ValueError:
+            return None
+    return None
+
+
+def day_of(moment: dt.date) -> dt.date:
+    return moment.date() if isinstance(moment, dt.datetime) else moment
+
+
+def days_between(earlier: dt.date, later: dt.date) -> int:
+    return (day_of(later) - day_of(earlier)).days

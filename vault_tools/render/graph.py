@@ -1,0 +1,235 @@
+"""The referral graph as Mermaid, Graphviz DOT, a terminal tree, JSON, GraphML and GEXF.
+
+Every function takes a graph from ``vault_tools.graph.referral_graph`` and returns text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+MERMAID_MAX_EDGES = 500
+"""Mermaid refuses to render more edges than this by default (its maxEdges setting)."""
+
+
+class TooManyEdges(ValueError):
+    """The diagram would exceed Mermaid's edge limit; a filter is needed."""
+
+
+# -- Mermaid ---------------------------------------------------------------------------
+
+_MERMAID_ESCAPES = {
+    '"': "#quot;",
+    "#": "#35;",
+    ";": "#59;",
+    "|": "#124;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "[": "#91;",
+    "]": "#93;",
+    "{": "#123;",
+    "}": "#125;",
+    "(": "#40;",
+    ")": "#41;",
+    "`": "#96;",
+    "&": "#amp;",
+    "\\": "#92;",
+    "%": "#37;",
+}
+
+
+def mermaid_label(text: str) -> str:
+    """``text`` safe inside a quoted Mermaid label: entity codes for every special character."""
+    flat = " ".join(text.split())
+    return "".join(_MERMAID_ESCAPES.get(char, char) for char in flat)
+
+
+def mermaid_id(node: str) -> str:
+    """A node id that depends only on the node's own id, so diagrams diff cleanly."""
+    return "n" + hashlib.sha1(node.encode("utf-8")).hexdigest()[:10]
+
+
+def to_mermaid(graph: nx.DiGraph[str], *, max_edges: int = MERMAID_MAX_EDGES) -> str:
+    """A ``flowchart`` that Obsidian and GitHub render; a click on a contact opens its note.
+
+    Raises TooManyEdges above ``max_edges``.
+    """
+    if graph.number_of_edges() > max_edges:
+        raise TooManyEdges(
+            f"the graph has {graph.number_of_edges()} edges, more than Mermaid renders "
+            f"({max_edges}); narrow it with --from NAME, --depth N, --organization, --field "
+            "or --status, or use --format dot, svg or gexf"
+        )
+    ids = {node: mermaid_id(node) for node in graph}
+    lines = ["flowchart LR"]
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        label = mermaid_label(str(data.get("title", node)))
+        shape = '(["{0}"])' if data.get("kind") in ("root", "source") else '["{0}"]'
+        lines.append(f"    {ids[node]}{shape.format(label)}")
+    for referrer, referred in sorted(graph.edges):
+        arrow = "-.->" if graph.nodes[referrer].get("kind") in ("root", "source") else "-->"
+        lines.append(f"    {ids[referrer]} {arrow} {ids[referred]}")
+    for kind, css_class in (("contact", "internal-link"), ("pending", "pending")):
+        members = sorted(
+            ids[node] for node, data in graph.nodes(data=True) if data.get("kind") == kind
+        )
+        if members:
+            lines.append(f"    class {','.join(members)} {css_class};")
+    lines.append("    classDef pending stroke-dasharray: 5 5;")
+    return "\n".join(lines) + "\n"
+
+
+# -- Graphviz ---------------------------------------------------------------------------
+
+
+def dot_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def to_dot(graph: nx.DiGraph[str]) -> str:
+    lines = ["digraph referrals {", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        attributes = [f"label={dot_string(str(data.get('title', node)))}"]
+        if data.get("kind") == "pending":
+            attributes.append('style="rounded,dashed"')
+        elif data.get("kind") in ("root", "source"):
+            attributes.append("shape=ellipse")
+        lines.append(f"    {dot_string(node)} [{', '.join(attributes)}];")
+    for referrer, referred in sorted(graph.edges):
+        data = graph.edges[referrer, referred]
+        attributes = []
+        if data.get("date"):
+            attributes.append(f"label={dot_string(str(data['date']))}")
+        if graph.nodes[referrer].get("kind") in ("root", "source"):
+            attributes.append("style=dotted")
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"    {dot_string(referrer)} -> {dot_string(referred)}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# -- terminal tree ------------------------------------------------------------------------
+
+
+def to_tree(graph: nx.DiGraph[str]) -> str:
+    """An indented tree from each root; a person seen before is marked, not repeated."""
+    from vault_tools.graph import roots
+
+    lines: list[str] = []
+    seen: set[str] = set()
+    for root in roots(graph):
+        if root in seen:
+            continue
+        lines.append(_tree_label(graph, root))
+        seen.add(root)
+        # Iterative depth-first walk: referral chains can be long, and cycles must not hang.
+        stack: list[tuple[str, str, bool]] = [
+            (child, "", index == 0) for index, child in enumerate(_children(graph, root)[::-1])
+        ]
+        while stack:
+            node, indent, last = stack.pop()
+            branch = "└── " if last else "├── "
+            if node in seen:
+                lines.append(f"{indent}{branch}{_tree_label(graph, node)} (see above)")
+                continue
+            seen.add(node)
+            lines.append(f"{indent}{branch}{_tree_label(graph, node)}")
+            children = _children(graph, node)
+            deeper = indent + ("    " if last else "│   ")
+            for index, child in enumerate(reversed(children)):
+                stack.append((child, deeper, index == 0))
+    return "".join(line + "\n" for line in lines)
+
+
+def _children(graph: nx.DiGraph[str], node: str) -> list[str]:
+    return sorted(graph.successors(node), key=lambda n: (str(graph.nodes[n].get("title")), n))
+
+
+def _tree_label(graph: nx.DiGraph[str], node: str) -> str:
+    data = graph.nodes[node]
+    title = str(data.get("title", node))
+    if data.get("kind") == "pending":
+        return f"{title} (no note yet)"
+    if data.get("kind") == "source":
+        return f"[{title}]"
+    details = [str(data[key]) for key in ("organization", "status") if data.get(key)]
+    return f"{title} ({', '.join(details)})" if details else title
+
+
+# -- data formats ---------------------------------------------------------------------------
+
+
+def to_json(graph: nx.DiGraph[str]) -> str:
+    """networkx node-link data, edges under the key ``edges``."""
+    import networkx as nx
+
+    data = nx.node_link_data(graph, edges="edges")
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def to_graphml(graph: nx.DiGraph[str]) -> str:
+    import networkx as nx
+
+    buffer = io.BytesIO()
+    nx.write_graphml(_flat(graph), buffer, encoding="utf-8")
+    return buffer.getvalue().decode("utf-8")
+
+
+def to_gexf(graph: nx.DiGraph[str]) -> str:
+    import networkx as nx
+
+    buffer = io.BytesIO()
+    nx.write_gexf(_flat(graph), buffer, encoding="utf-8")
+    return buffer.getvalue().decode("utf-8")
+
+
+def _flat(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
+    """A copy whose attributes GraphML and GEXF can hold: lists joined, empty values dropped."""
+    flat = graph.copy()
+
+    def simplify(attributes: dict[str, Any]) -> None:
+        for key, value in list(attributes.items()):
+            if value is None:
+                del attributes[key]
+            elif isinstance(value, (list, tuple)):
+                attributes[key] = ", ".join(str(item) for item in value)
+            elif not isinstance(value, (str, int, float, bool)):
+                attributes[key] = str(value)
+
+    for _, attributes in flat.nodes(data=True):
+        simplify(attributes)
+    for _, _, attributes in flat.edges(data=True):
+        simplify(attributes)
+    return flat
+
+
+# -- paths ----------------------------------------------------------------------------------
+
+
+def paths_text(graph: nx.DiGraph[str], target: str, chains: list[list[Any]]) -> str:
+    """Chains of hops (from ``vault_tools.graph.paths_to``), one hop per line."""
+    blocks = []
+    for chain in chains:
+        if not chain:
+            blocks.append(
+                f"{graph.nodes[target]['title']}: nobody leads here (no source and no referrer)\n"
+            )
+            continue
+        lines = [str(graph.nodes[chain[0].referrer]["title"])]
+        for hop in chain:
+            title = graph.nodes[hop.referred]["title"]
+            if graph.nodes[hop.referrer].get("kind") in ("root", "source"):
+                lines.append(f"  -> {title}")
+                continue
+            when = f", {hop.date}" if hop.date else ""
+            lines.append(f"  -> {title}  ({', '.join(hop.notes)}{when})")
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
