@@ -12,8 +12,10 @@ from click.testing import CliRunner
 from tests.conftest import EXAMPLE_VAULT, contact, interview
 from vault_tools.cli import cli
 
-TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info) "
-                       r"(?P<code>VT\d{3}) \[(?P<rule>[a-z-]+)\] (?P<message>.+)$")
+TEXT_LINE = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info) "
+    r"(?P<code>VT\d{3}) \[(?P<rule>[a-z-]+)\] (?P<message>.+)$"
+)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -24,12 +26,15 @@ def run(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def messy_vault(make_vault):
     """An error (bad status), a warning (broken link) and an info (late thank-you)."""
-    return make_vault({
-        "contacts/Ann Lee.md": contact(status="interviwed"),
-        "contacts/Bo Kim.md": contact() + "See [[Nobody Here]].\n",
-        "interviews/2026-10-01 Bo Kim.md": interview("Bo Kim", "2026-10-01",
-                                                     thank_you_sent="2026-10-09"),
-    })
+    return make_vault(
+        {
+            "contacts/Ann Lee.md": contact(status="interviwed"),
+            "contacts/Bo Kim.md": contact() + "See [[Nobody Here]].\n",
+            "interviews/2026-10-01 Bo Kim.md": interview(
+                "Bo Kim", "2026-10-01", thank_you_sent="2026-10-09"
+            ),
+        }
+    )
 
 
 def test_example_vault_is_clean_enough_to_pass():
@@ -58,12 +63,15 @@ def test_json_format_has_exactly_the_documented_keys(messy_vault):
     items = json.loads(out)
     assert len(items) == 3
     for item in items:
-        assert set(item) == {"path", "line", "column", "severity", "code", "rule", "message",
-                             "fix"}
+        assert set(item) == {"path", "line", "column", "severity", "code", "rule", "message", "fix"}
     bad_status = next(item for item in items if item["rule"] == "invalid-field-value")
     assert bad_status == {
-        "path": "contacts/Ann Lee.md", "line": 3, "column": 1, "severity": "error",
-        "code": "VT202", "rule": "invalid-field-value",
+        "path": "contacts/Ann Lee.md",
+        "line": 3,
+        "column": 1,
+        "severity": "error",
+        "code": "VT202",
+        "rule": "invalid-field-value",
         "message": "status: 'interviwed' is not an allowed value",
         "fix": bad_status["fix"],
     }
@@ -83,8 +91,10 @@ def test_github_format_prefixes_paths_with_the_vault_and_escapes(messy_vault):
     code, out, _ = run("lint", str(messy_vault), "--format", "github", "--today", "2026-12-01")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"::error file={messy_vault.as_posix()}/contacts/Ann Lee.md,"
-                               "line=3,col=1,title=VT202 invalid-field-value::")
+    assert lines[0].startswith(
+        f"::error file={messy_vault.as_posix()}/contacts/Ann Lee.md,"
+        "line=3,col=1,title=VT202 invalid-field-value::"
+    )
     assert any(line.startswith("::warning ") for line in lines)
     assert any(line.startswith("::notice ") for line in lines)
 
@@ -102,12 +112,14 @@ def test_every_finding_is_printed_whatever_fail_on_says(messy_vault):
 
 
 def test_select_and_ignore_choose_rules(messy_vault):
-    _, out, _ = run("lint", str(messy_vault), "--select", "broken-link,VT5",
-                    "--today", "2026-12-01")
+    _, out, _ = run(
+        "lint", str(messy_vault), "--select", "broken-link,VT5", "--today", "2026-12-01"
+    )
     assert "[broken-link]" in out and "[thank-you-late]" in out
     assert "[invalid-field-value]" not in out
-    code, out, _ = run("lint", str(messy_vault), "--ignore", "VT202", "--ignore", "VT301",
-                       "--today", "2026-12-01")
+    code, out, _ = run(
+        "lint", str(messy_vault), "--ignore", "VT202", "--ignore", "VT301", "--today", "2026-12-01"
+    )
     assert code == 0
     assert "[invalid-field-value]" not in out and "[broken-link]" not in out
 
@@ -120,10 +132,14 @@ def test_unknown_rule_is_a_usage_error(messy_vault):
 
 
 def test_today_makes_date_rules_reproducible(make_vault):
-    root = make_vault({
-        "contacts/Bo Kim.md": contact(),
-        "interviews/2026-11-28 Bo Kim.md": interview("Bo Kim", "2026-11-28", thank_you_sent=None),
-    })
+    root = make_vault(
+        {
+            "contacts/Bo Kim.md": contact(),
+            "interviews/2026-11-28 Bo Kim.md": interview(
+                "Bo Kim", "2026-11-28", thank_you_sent=None
+            ),
+        }
+    )
     assert "[thank-you-overdue]" not in run("lint", str(root), "--today", "2026-11-29")[1]
     assert "[thank-you-overdue]" in run("lint", str(root), "--today", "2026-11-30")[1]
 
@@ -149,10 +165,12 @@ def test_config_error_is_exit_2_naming_file_and_key(make_vault):
 
 
 def test_config_fail_on_is_used_when_the_option_is_absent(make_vault):
-    root = make_vault({
-        "contacts/Bo Kim.md": contact() + "See [[Nobody Here]].\n",
-        ".vault-tools.toml": '[lint]\nfail_on = "warning"\n',
-    })
+    root = make_vault(
+        {
+            "contacts/Bo Kim.md": contact() + "See [[Nobody Here]].\n",
+            ".vault-tools.toml": '[lint]\nfail_on = "warning"\n',
+        }
+    )
     assert run("lint", str(root))[0] == 1
     assert run("lint", str(root), "--fail-on", "error")[0] == 0
 
@@ -166,15 +184,17 @@ def test_vault_defaults_to_the_current_folder(make_vault, monkeypatch):
 
 
 def test_hostile_vault_gives_diagnostics_not_tracebacks(make_vault):
-    root = make_vault({
-        "a.md": b"---\nkey: [unclosed\n---\n",
-        "b.md": b"\xff\xfe" + "---\nx: 1\n---\n".encode("utf-16-le"),
-        "c.md": b"---\n- a\n- b\n---\n",
-        "d.md": b"---\na: &a [*a, *a]\nb: !!python/object/apply:os.system [true]\n---\n",
-        "e.md": b"\x00\x01\x02binary",
-        "f.md": b"---\n" + b"[" * 5000 + b"\n---\n",
-        "g.md": b"---\ntype: contact\ndate: 2026-13-45\n---\n",
-    })
+    root = make_vault(
+        {
+            "a.md": b"---\nkey: [unclosed\n---\n",
+            "b.md": b"\xff\xfe" + "---\nx: 1\n---\n".encode("utf-16-le"),
+            "c.md": b"---\n- a\n- b\n---\n",
+            "d.md": b"---\na: &a [*a, *a]\nb: !!python/object/apply:os.system [true]\n---\n",
+            "e.md": b"\x00\x01\x02binary",
+            "f.md": b"---\n" + b"[" * 5000 + b"\n---\n",
+            "g.md": b"---\ntype: contact\ndate: 2026-13-45\n---\n",
+        }
+    )
     result = CliRunner().invoke(cli, ["lint", str(root), "--format", "json"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1

@@ -47,9 +47,11 @@ def test_unknown_rule_is_exit_2():
 
 
 def test_schema_prints_each_default_type():
-    for note_type, required in (("contact", ["type", "status", "source"]),
-                                ("interview", ["type", "contact", "date"]),
-                                ("organization", ["type"])):
+    for note_type, required in (
+        ("contact", ["type", "status", "source"]),
+        ("interview", ["type", "contact", "date"]),
+        ("organization", ["type"]),
+    ):
         result = run("schema", note_type)
         assert result.exit_code == 0
         assert json.loads(result.stdout)["required"] == required
@@ -65,10 +67,12 @@ def test_schema_unknown_type_is_exit_2():
 
 
 def test_schema_shows_a_vaults_extension(make_vault):
-    root = make_vault({
-        ".vault-tools.toml": '[schema.contact]\nrequired = ["pronouns"]\n'
-                             '[schema.contact.properties.pronouns]\ntype = "string"\n',
-    })
+    root = make_vault(
+        {
+            ".vault-tools.toml": '[schema.contact]\nrequired = ["pronouns"]\n'
+            '[schema.contact.properties.pronouns]\ntype = "string"\n',
+        }
+    )
     schema = json.loads(run("schema", "contact", "--vault", str(root)).stdout)
     assert "pronouns" in schema["required"]
     assert schema["properties"]["pronouns"] == {"type": "string"}

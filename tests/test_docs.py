@@ -51,6 +51,7 @@ def test_help_does_not_import_heavy_modules():
         "heavy = [m for m in ('yaml', 'jsonschema', 'networkx', 'watchdog') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="

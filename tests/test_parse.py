@@ -416,9 +416,10 @@ def test_positions_point_at_keys_and_list_items():
     ("[text](folder/Target%20Name.md)",
      {"target": "folder/Target Name.md", "markdown": True, "alias": "text"}),
     ("[t](<Note X.md#Sec%20One>)",
-     {"target": "Note X.md", "heading": "Sec One", "markdown": True}),
-    ("![i](img/a.png)", {"target": "img/a.png", "embed": True, "markdown": True}),
-    ("[t](#Section)", {"target": "", "heading": "Section", "markdown": True}),
+     {"target": "Note X.md", "heading": "Sec One", "markdown": True, "alias": "t"}),
+    ("![i](img/a.png)",
+     {"target": "img/a.png", "embed": True, "markdown": True, "alias": "i"}),
+    ("[t](#Section)", {"target": "", "heading": "Section", "markdown": True, "alias": "t"}),
 ])
 def test_link_forms(written, expected):
     result = parse(f"See {written} here.\n")
@@ -513,7 +514,7 @@ def test_frontmatter_link_positions_point_at_the_brackets():
     )
     result = parse(text)
     assert found(result) == []
-    assert spots(result) == [("Jane Doe", 2, 11), ("X", 3, 9), ("Ann", 4, 14), ("Bob", 4, 27),
+    assert spots(result) == [("Jane Doe", 2, 11), ("X", 3, 9), ("Ann", 4, 14), ("Bob", 4, 26),
                              ("A", 5, 9), ("B", 5, 18), ("docs/D.md", 6, 7)]
     keys = [link.key for link in result.note.links]
     assert keys == ["contact", "other", "friend", "friend", "list", "list", "doc"]
