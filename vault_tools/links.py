@@ -47,23 +47,33 @@ class LinkResolver:
 
     def __init__(self, paths: Iterable[str]) -> None:
         self._by_key: dict[str, list[str]] = defaultdict(list)
-        self._by_name: dict[str, list[str]] = defaultdict(list)
+        self._by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._cache: dict[tuple[str, str, bool], Resolution] = {}
         for path in paths:
             key = _key(path)
             self._by_key[key].append(path)
-            self._by_name[key.rsplit("/", 1)[-1]].append(path)
+            self._by_name[key.rsplit("/", 1)[-1]].append((key, path))
 
     def resolve(self, target: str, source_path: str, *, markdown: bool = False) -> Resolution:
         """Resolve ``target`` as written in the note at ``source_path``.
 
-        An empty target is the note itself (``[[#Heading]]``). Markdown links that
-        start with ``./`` or ``../`` are relative to the note's folder only.
+        An empty target is the note itself (``[[#Heading]]``). A target that starts
+        with ``./`` or ``../`` (Obsidian's "relative path" link format) is relative to
+        the note's folder only.
         """
         if not target:
             return Resolution(source_path)
-        folder = posixpath.dirname(source_path)
+        folder = source_path.rpartition("/")[0]
+        # Many links share a target: resolve each (target, folder) once.
+        cache_key = (target, folder, markdown)
+        cached = self._cache.get(cache_key)
+        if cached is None:
+            cached = self._cache[cache_key] = self._resolve(target, folder, markdown)
+        return cached
+
+    def _resolve(self, target: str, folder: str, markdown: bool) -> Resolution:
         written = target.strip().replace("\\", "/")
-        if markdown and written.startswith(("./", "../")):
+        if written.startswith(("./", "../")):
             joined = posixpath.normpath(posixpath.join(folder, written))
             if joined.startswith("../") or joined == "..":
                 return Resolution()
@@ -82,7 +92,9 @@ class LinkResolver:
                 )
         name = key.rsplit("/", 1)[-1]
         suffix = "/" + key
-        matches = [path for path in self._by_name.get(name, []) if _key(path).endswith(suffix)]
+        matches = [
+            path for key, path in self._by_name.get(name, []) if ("/" + key).endswith(suffix)
+        ]
         if not matches:
             return Resolution()
         shallowest = min(path.count("/") for path in matches)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -41,7 +42,9 @@ _FrontmatterLoader.add_constructor(
 )
 
 
-_SAFE_TAGS = frozenset(_FrontmatterLoader.yaml_constructors) - {None}
+_SAFE_TAGS = frozenset(_FrontmatterLoader.yaml_constructors) - {None} | {
+    "tag:yaml.org,2002:merge"  # `<<: *base`, resolved while constructing the mapping
+}
 _DEFAULT_TAG = {
     yaml.ScalarNode: "tag:yaml.org,2002:str",
     yaml.SequenceNode: "tag:yaml.org,2002:seq",
@@ -58,9 +61,9 @@ _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _CODE_OR_COMMENT = re.compile(
     r"<!--.*?-->|(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL
 )
-_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
-_INLINE_TAG = re.compile(r"(?:^|(?<=[\s(]))#([^\s#!\"$%&'()*+,.:;<=>?@\[\\\]^`{|}~]+)")
+_INLINE_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\\\]^`{|}~]+)")
 _YAML_KEY_LINE = re.compile(r"^[\w\"'-][^:\n]*:(\s|$)")
 _SYNTHETIC_PLACEHOLDER = "{{"
 
@@ -86,7 +89,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     closing = _frontmatter_end(lines)
     frontmatter: dict[str, Any] = {}
     positions: dict[tuple[str | int, ...], Position] = {}
-    scalar_starts: dict[tuple[str | int, ...], tuple[int, int, bool]] = {}
+    scalar_spans: dict[tuple[str | int, ...], tuple[int, int, int, int]] = {}
     frontmatter_valid = True
     if closing is None:
         body_line = 1
@@ -109,7 +112,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
             if loaded is None:
                 frontmatter_valid = False
             else:
-                frontmatter, positions, scalar_starts = loaded
+                frontmatter, positions, scalar_spans = loaded
 
     body_start = sum(len(line) + 1 for line in lines[: body_line - 1])
     body = text[body_start:] if body_start <= len(text) else ""
@@ -122,15 +125,20 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
 
     links: list[Link] = []
     if frontmatter:
-        links.extend(_frontmatter_links(frontmatter, scalar_starts, template))
-    for link, offset in _body_links(masked_body, body, template):
-        line, column = locate(body_start + offset)
-        links.append(_with_position(link, line, column))
+        links.extend(_frontmatter_links(frontmatter, scalar_spans, lines, template))
+    if "[" in masked_body:
+        links.extend(
+            _links_in_text(masked_body, template, body, lambda offset: locate(body_start + offset))
+        )
 
-    headings = tuple(m.group(1).strip() for m in _HEADING.finditer(masked_body))
+    headings = (
+        tuple(m.group(1).strip() for m in _HEADING.finditer(masked_body))
+        if "#" in masked_body
+        else ()
+    )
     block_ids = frozenset(m.group(1) for m in _BLOCK_ID.finditer(masked_body))
     tags = _frontmatter_strings(frontmatter, "tags", "tag")
-    tags += tuple(m.group(1) for m in _INLINE_TAG.finditer(masked_body) if not m.group(1).isdigit())
+    tags += _inline_tags(masked_body)
     aliases = _frontmatter_strings(frontmatter, "aliases", "alias")
 
     note = Note(
@@ -187,9 +195,10 @@ def _decode(path: str, data: bytes, diagnostics: list[Diagnostic]) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line_start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, error.start) + 1
-        column = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
+        before = data[: error.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        line = before.count(b"\n") + 1
+        last_line = before[before.rfind(b"\n") + 1 :]
+        column = len(last_line.decode("utf-8", errors="replace")) + 1
         diagnostics.append(
             diagnostic(
                 "invalid-encoding",
@@ -231,7 +240,7 @@ _Path = tuple[str | int, ...]
 
 def _load_yaml(
     path: str, yaml_text: str, diagnostics: list[Diagnostic]
-) -> tuple[dict[str, Any], dict[_Path, Position], dict[_Path, tuple[int, int, bool]]] | None:
+) -> tuple[dict[str, Any], dict[_Path, Position], dict[_Path, tuple[int, int, int, int]]] | None:
     """Load frontmatter YAML safely; None when it cannot be used (diagnostics say why)."""
     first_line = 2  # the YAML starts on the line after the opening '---'
     if not yaml_text.strip():
@@ -270,14 +279,17 @@ def _load_yaml(
         if root is None:
             return {}, {}, {}
         positions: dict[_Path, Position] = {}
-        scalar_starts: dict[_Path, tuple[int, int, bool]] = {}
+        scalar_spans: dict[_Path, tuple[int, int, int, int]] = {}
         if not _inspect_nodes(
-            path, root, yaml_text, first_line, positions, scalar_starts, diagnostics
+            path, root, yaml_text, first_line, positions, scalar_spans, diagnostics
         ):
             return None
         try:
             value = loader.construct_document(root)
-        except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
+        except Exception as error:  # noqa: BLE001
+            # PyYAML's constructors raise whatever a malformed scalar provokes
+            # (`!!timestamp abc` is an AttributeError, `!!bool maybe` a KeyError):
+            # all of it is the note's problem, reported as such, never a crash.
             diagnostics.append(
                 diagnostic(
                     "invalid-yaml",
@@ -304,7 +316,7 @@ def _load_yaml(
         )
         return None
     frontmatter = {str(key): item for key, item in value.items()}
-    return frontmatter, positions, scalar_starts
+    return frontmatter, positions, scalar_spans
 
 
 def _inspect_nodes(
@@ -313,7 +325,7 @@ def _inspect_nodes(
     yaml_text: str,
     first_line: int,
     positions: dict[_Path, Position],
-    scalar_starts: dict[_Path, tuple[int, int, bool]],
+    scalar_spans: dict[_Path, tuple[int, int, int, int]],
     diagnostics: list[Diagnostic],
 ) -> bool:
     """Walk the composed YAML once, before anything is constructed.
@@ -328,46 +340,32 @@ def _inspect_nodes(
     def here(node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + first_line, node.start_mark.column + 1
 
-    expanded: dict[int, int] = {}
+    has_aliases = "*" in yaml_text
+    if has_aliases:
+        problem = _alias_problem(root)
+        if problem is not None:
+            message, node = problem
+            line, column = here(node)
+            diagnostics.append(
+                diagnostic(
+                    "invalid-yaml",
+                    path,
+                    line,
+                    column,
+                    message,
+                    "remove the anchors (&) and aliases (*)",
+                )
+            )
+            return False
     seen: set[int] = set()
     # An explicit stack: YAML nests up to a thousand levels, beyond Python's recursion.
-    stack: list[tuple[yaml.Node, _Path, int, bool]] = [(root, (), 0, False)]
+    stack: list[tuple[yaml.Node, _Path, int]] = [(root, (), 0)]
     while stack:
-        node, node_path, depth, done = stack.pop()
-        if done:
-            children = _children(node)
-            expanded[id(node)] = 1 + sum(expanded.get(id(child), 1) for child in children)
-            if expanded[id(node)] > MAX_YAML_VALUES:
-                diagnostics.append(
-                    diagnostic(
-                        "invalid-yaml",
-                        path,
-                        first_line,
-                        1,
-                        f"frontmatter expands to more than {MAX_YAML_VALUES:,} values "
-                        "through YAML aliases; it was not read",
-                        "remove the anchors (&) and aliases (*)",
-                    )
-                )
-                return False
-            continue
-        if id(node) in seen:
-            if id(node) not in expanded:
-                line, column = here(node)
-                diagnostics.append(
-                    diagnostic(
-                        "invalid-yaml",
-                        path,
-                        line,
-                        column,
-                        "frontmatter contains a value that includes itself through an "
-                        "alias; it was not read",
-                        "remove the anchors (&) and aliases (*)",
-                    )
-                )
-                return False
-            continue
-        seen.add(id(node))
+        node, node_path, depth = stack.pop()
+        if has_aliases:
+            if id(node) in seen:
+                continue  # an alias of a node already walked
+            seen.add(id(node))
         if depth > MAX_YAML_DEPTH:
             line, column = here(node)
             diagnostics.append(
@@ -394,10 +392,14 @@ def _inspect_nodes(
                 )
             )
             node.tag = _DEFAULT_TAG[type(node)]
-        stack.append((node, node_path, depth, True))
         if isinstance(node, yaml.ScalarNode):
             line, column = here(node)
-            scalar_starts[node_path] = (line, column, node.style in ("'", '"'))
+            scalar_spans[node_path] = (
+                line,
+                column,
+                node.end_mark.line + first_line,
+                node.end_mark.column + 1,
+            )
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 if _is_unquoted_wikilink(item):
@@ -407,7 +409,7 @@ def _inspect_nodes(
                     node.value[index] = item
                 item_path = (*node_path, index)
                 positions.setdefault(item_path, Position(*here(item)))
-                stack.append((item, item_path, depth + 1, False))
+                stack.append((item, item_path, depth + 1))
         elif isinstance(node, yaml.MappingNode):
             seen_keys: dict[str, int] = {}
             kept: list[tuple[yaml.Node, yaml.Node]] = []
@@ -441,10 +443,39 @@ def _inspect_nodes(
                 value_path = (*node_path, key) if key is not None else node_path
                 if key is not None and key != "<<":
                     positions.setdefault(value_path, Position(*here(key_node)))
-                stack.append((key_node, (*node_path, "<key>"), depth + 1, False))
-                stack.append((value_node, value_path, depth + 1, False))
+                stack.append((key_node, (*node_path, "<key>"), depth + 1))
+                stack.append((value_node, value_path, depth + 1))
             node.value = kept
     return True
+
+
+def _alias_problem(root: yaml.Node) -> tuple[str, yaml.Node] | None:
+    """Why the aliases of this YAML make it unusable, if they do: a value that contains
+    itself, or more than MAX_YAML_VALUES values once expanded (billion laughs)."""
+    expanded: dict[int, int] = {}
+    in_progress: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            in_progress.discard(id(node))
+            size = 1 + sum(expanded[id(child)] for child in _children(node))
+            if size > MAX_YAML_VALUES:
+                return (
+                    f"frontmatter expands to more than {MAX_YAML_VALUES:,} values through "
+                    "YAML aliases; it was not read",
+                    root,
+                )
+            expanded[id(node)] = size
+            continue
+        if id(node) in expanded:
+            continue
+        if id(node) in in_progress:
+            return "frontmatter contains a value that includes itself through an alias", node
+        in_progress.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in expanded)
+    return None
 
 
 def _short_tag(tag: str) -> str:
@@ -522,9 +553,16 @@ def _one_line(error: BaseException) -> str:
 
 def _frontmatter_links(
     frontmatter: dict[str, Any],
-    scalar_starts: dict[_Path, tuple[int, int, bool]],
+    scalar_spans: dict[_Path, tuple[int, int, int, int]],
+    lines: list[str],
     template: bool,
 ) -> list[Link]:
+    """Links in frontmatter strings, positioned where they are written in the file.
+
+    A value's text can differ from its source (quotes, escapes, folded lines), so
+    each link is found in the source span of its scalar: the n-th ``[`` that opens
+    a link there is the n-th link of the value.
+    """
     links: list[Link] = []
     stack: list[tuple[Any, _Path]] = [(value, (key,)) for key, value in frontmatter.items()]
     stack.reverse()
@@ -533,15 +571,21 @@ def _frontmatter_links(
         if isinstance(value, str):
             if "[[" not in value and "](" not in value:
                 continue
-            line, column, quoted = scalar_starts.get(value_path, (1, 1, False))
-            column += 1 if quoted else 0
-            for link, offset in _links_in_text(value, template):
-                before = value[:offset]
-                link_column = column + offset if "\n" not in before else 1
-                link = _with_position(link, line + before.count("\n"), link_column)
+            span = scalar_spans.get(value_path)
+            cursor = (span[0], span[1]) if span else (1, 1)
+            for link in _links_in_text(value, template):
+                if span is not None:
+                    cursor = _next_link_start(lines, span, cursor, link)
                 links.append(
-                    Link(**{**link.__dict__, "in_frontmatter": True, "key": str(value_path[0])})
+                    replace(
+                        link,
+                        line=cursor[0],
+                        column=cursor[1],
+                        in_frontmatter=True,
+                        key=str(value_path[0]),
+                    )
                 )
+                cursor = (cursor[0], cursor[1] + max(1, len(link.raw)))
         elif isinstance(value, list):
             stack.extend(reversed([(item, (*value_path, i)) for i, item in enumerate(value)]))
         elif isinstance(value, dict):
@@ -549,42 +593,78 @@ def _frontmatter_links(
     return links
 
 
-def _body_links(masked: str, original: str, template: bool) -> list[tuple[Link, int]]:
-    if "[" not in masked:
-        return []
-    return _links_in_text(masked, template, original)
+def _next_link_start(
+    lines: list[str], span: tuple[int, int, int, int], cursor: tuple[int, int], link: Link
+) -> tuple[int, int]:
+    """The (line, column) of ``link`` at or after ``cursor`` within the scalar's ``span``.
+
+    The link as written is looked for first; escapes or folding can change how it is
+    written, and then the next link opener is the best guess.
+    """
+    for needle in (link.raw, "[" if link.markdown else "[["):
+        line, column = cursor
+        while needle and line <= min(span[2], len(lines)):
+            text = lines[line - 1]
+            stop = span[3] - 1 if line == span[2] else len(text)
+            found = text.find(needle, column - 1, stop)
+            if found != -1:
+                if link.embed and needle != link.raw and found > 0 and text[found - 1] == "!":
+                    found -= 1
+                return line, found + 1
+            line, column = line + 1, 1
+    return cursor
+
+
+Locate = Callable[[int], tuple[int, int]]
+
+
+def _unplaced(_offset: int) -> tuple[int, int]:
+    return 0, 0
 
 
 def _links_in_text(
-    text: str, template: bool, original: str | None = None
-) -> list[tuple[Link, int]]:
-    """Links in ``text`` with their offsets; ``original`` is the unmasked text, if masked."""
+    text: str, template: bool, original: str | None = None, locate: Locate = _unplaced
+) -> list[Link]:
+    """Links in ``text``, in order, placed by ``locate`` (offset -> line, column).
+
+    ``original`` is the unmasked text when ``text`` has code and comments blanked out.
+    """
     source = text if original is None else original
-    found: list[tuple[Link, int]] = []
+    found: list[tuple[int, Link]] = []
     if "[[" in text:
         for match in WIKILINK.finditer(text):
             inner = source[match.start(2) : match.end(2)]
+            if template and _SYNTHETIC_PLACEHOLDER in inner:
+                continue
+            line, column = locate(match.start())
             link = wikilink(
-                inner, embed=bool(match.group(1)), raw=source[match.start() : match.end()]
+                inner, embed=bool(match.group(1)), raw=match.group(0), line=line, column=column
             )
-            if link is not None and not (template and _SYNTHETIC_PLACEHOLDER in inner):
-                found.append((link, match.start()))
+            if link is not None:
+                found.append((match.start(), link))
     if "](" in text:
         for match in MARKDOWN_LINK.finditer(text):
             destination = source[match.start(3) : match.end(3)]
+            if template and _SYNTHETIC_PLACEHOLDER in destination:
+                continue
+            line, column = locate(match.start())
             link = markdown_link(
                 destination,
                 embed=bool(match.group(1)),
                 text=match.group(2),
                 raw=source[match.start() : match.end()],
+                line=line,
+                column=column,
             )
-            if link is not None and not (template and _SYNTHETIC_PLACEHOLDER in destination):
-                found.append((link, match.start()))
-    found.sort(key=lambda pair: pair[1])
-    return found
+            if link is not None:
+                found.append((match.start(), link))
+    found.sort(key=lambda pair: pair[0])
+    return [link for _, link in found]
 
 
-def wikilink(inner: str, *, embed: bool = False, raw: str = "") -> Link | None:
+def wikilink(
+    inner: str, *, embed: bool = False, raw: str = "", line: int = 0, column: int = 0
+) -> Link | None:
     """The Link written as ``[[inner]]``; None when it names nothing."""
     alias: str | None = None
     target_part = inner
@@ -601,8 +681,8 @@ def wikilink(inner: str, *, embed: bool = False, raw: str = "") -> Link | None:
         return None
     return Link(
         target=target,
-        line=0,
-        column=0,
+        line=line,
+        column=column,
         heading=heading,
         block=block,
         alias=alias,
@@ -612,7 +692,13 @@ def wikilink(inner: str, *, embed: bool = False, raw: str = "") -> Link | None:
 
 
 def markdown_link(
-    destination: str, *, embed: bool = False, text: str = "", raw: str = ""
+    destination: str,
+    *,
+    embed: bool = False,
+    text: str = "",
+    raw: str = "",
+    line: int = 0,
+    column: int = 0,
 ) -> Link | None:
     """The Link written as ``[text](destination)``; None for URLs and empty links."""
     destination = destination.strip()
@@ -627,8 +713,8 @@ def markdown_link(
         return None
     return Link(
         target=target,
-        line=0,
-        column=0,
+        line=line,
+        column=column,
         heading=heading,
         block=block,
         alias=text or None,
@@ -646,10 +732,6 @@ def _split_subpath(subpath: str) -> tuple[str | None, str | None]:
         return None, subpath[1:].strip() or None
     heading = "#".join(part.strip() for part in subpath.split("#") if part.strip())
     return heading or None, None
-
-
-def _with_position(link: Link, line: int, column: int) -> Link:
-    return Link(**{**link.__dict__, "line": line, "column": column})
 
 
 # -- body --------------------------------------------------------------------------
@@ -699,6 +781,21 @@ def _mask_inline(text: str) -> str:
 
 def _blank(text: str) -> str:
     return re.sub(r"[^\n]", " ", text)
+
+
+def _inline_tags(text: str) -> tuple[str, ...]:
+    """``#tag`` at the start of a line, after a space or "(", not all digits, and not the
+    ``#fragment`` of a Markdown link's ``](#...)``."""
+    if "#" not in text:
+        return ()
+    found = []
+    for match in _INLINE_TAG.finditer(text):
+        start = match.start()
+        before = text[start - 1] if start else "\n"
+        after_space = before.isspace() or (before == "(" and text[start - 2 : start - 1] != "]")
+        if after_space and not match.group(1).isdigit():
+            found.append(match.group(1))
+    return tuple(found)
 
 
 def _frontmatter_strings(frontmatter: dict[str, Any], *keys: str) -> tuple[str, ...]:
