@@ -37,7 +37,7 @@ def only_link(result: ParseResult) -> Link:
     return result.note.links[0]
 
 
-# -- the note's identity -----------------------------------------------------------
+# -- the note's identity ----------------------------------------------------------------------
 
 
 def test_note_id_is_the_path_without_md_and_a_plain_note_has_no_diagnostics():
@@ -57,7 +57,7 @@ def test_empty_file_is_an_empty_note():
     assert result.note.links == ()
 
 
-# -- bytes and line endings ----------------------------------------------------------
+# -- bytes and line endings -------------------------------------------------------------------
 
 
 def test_utf8_bom_is_dropped_and_frontmatter_still_recognised():
@@ -131,7 +131,7 @@ def test_nul_bytes_are_reported_on_their_line_and_nothing_is_read():
     assert result.note.links == ()
 
 
-# -- where frontmatter is --------------------------------------------------------------
+# -- where frontmatter is ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("closer", ["---", "...", "---  ", "...\t"])
@@ -198,7 +198,7 @@ def test_leading_horizontal_rule_without_closer_is_not_reported():
     assert result.note.has_frontmatter is False
 
 
-# -- YAML problems -------------------------------------------------------------------------
+# -- YAML problems ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("yaml_text", "line", "column"), [
@@ -372,7 +372,7 @@ def test_yaml_merge_key_is_merged_without_a_diagnostic():
     assert result.note.frontmatter["other"] == {"x": 1, "y": 2}
 
 
-# -- YAML values -----------------------------------------------------------------------------
+# -- YAML values ------------------------------------------------------------------------------
 
 
 def test_dates_stay_dates_and_datetimes_stay_datetimes():
@@ -527,8 +527,6 @@ def test_frontmatter_links_in_nested_values_keep_the_top_level_key():
     assert (link.key, link.line, link.column) == ("meta", 4, 8)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: frontmatter link positions are computed from the "
-                   "decoded value, so escapes, block scalars and continuation lines shift them")
 @pytest.mark.parametrize(("yaml_text", "line", "column"), [
     ("notes: |\n  see [[X]]", 3, 7),
     ("notes: >\n  see [[X]]", 3, 7),
@@ -542,7 +540,26 @@ def test_frontmatter_link_position_in_multiline_or_escaped_values(yaml_text, lin
     assert spots(result) == [("X", line, column)]
 
 
-# -- headings, block ids, tags, aliases -------------------------------------------------------------
+MIXED_VALUE_BUG = pytest.mark.xfail(
+    strict=True, reason="BUG: a link after another '[' in the same frontmatter value is placed "
+    "one column after the previous link instead of at its own bracket")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ('"[[A]] [[A]]"', [("A", 2, 7), ("A", 2, 13)]),
+    ('"[x] then [[A]]"', [("A", 2, 16)]),
+    pytest.param('"[[A]] and [d](D.md)"', [("A", 2, 7), ("D.md", 2, 17)], marks=MIXED_VALUE_BUG),
+    pytest.param('"[x] then [d](D.md)"', [("D.md", 2, 16)], marks=MIXED_VALUE_BUG),
+    pytest.param('"![[A.png]] [[B]]"', [("A.png", 2, 7), ("B", 2, 18)], marks=MIXED_VALUE_BUG),
+], ids=["same-link-twice", "bracket-then-wikilink", "wikilink-then-markdown",
+        "bracket-then-markdown", "embed-then-wikilink"])
+def test_frontmatter_link_positions_with_several_brackets_in_one_value(value, expected):
+    result = parse(f"---\ndoc: {value}\n---\n")
+    assert found(result) == []
+    assert spots(result) == expected
+
+
+# -- headings, block ids, tags, aliases -------------------------------------------------------
 
 
 def test_headings():
@@ -552,10 +569,8 @@ def test_headings():
     assert result.note.headings == ("Title", "Second", "Six", "Indented")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a '#' that ends the heading text without a space "
-                   "before it is stripped as a closing sequence: '# Learn C#' -> 'Learn C'")
 def test_heading_ending_in_a_hash_keeps_it():
-    assert parse("# Learn C#\n").note.headings == ("Learn C#",)
+    assert parse("# Learn C#\n## Done ##\n").note.headings == ("Learn C#", "Done")
 
 
 def test_frontmatter_is_not_a_heading():
@@ -582,10 +597,10 @@ def test_frontmatter_tags(frontmatter, tags):
 
 
 def test_inline_tags():
-    text = ("#start and #job/search, (#paren) #job again\n"
+    text = ("(#first) #start and #job/search, (#paren) #job again\n"
             "not #123 but #2026a; mail a#b; `#code`\n"
             "```\n#fenced\n```\n<!-- #commented -->\n# Heading is not a tag\n")
-    assert parse(text).note.tags == ("start", "job/search", "paren", "job", "2026a")
+    assert parse(text).note.tags == ("first", "start", "job/search", "paren", "job", "2026a")
 
 
 def test_frontmatter_and_inline_tags_are_merged_without_duplicates():
@@ -593,8 +608,6 @@ def test_frontmatter_and_inline_tags_are_merged_without_duplicates():
     assert result.note.tags == ("job", "new")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the '#Section' fragment of a Markdown link "
-                   "[text](#Section) is also read as an inline tag")
 def test_markdown_heading_link_is_not_a_tag():
     assert parse("See [the section](#Section).\n").note.tags == ()
 
@@ -610,7 +623,7 @@ def test_aliases(frontmatter, aliases):
     assert parse(f"---\n{frontmatter}\n---\n").note.aliases == aliases
 
 
-# -- templates -----------------------------------------------------------------------------------
+# -- templates --------------------------------------------------------------------------------
 
 
 TEMPLATE = "---\ncreated: {{date}}\ntitle: {{title}}\n---\nWith [[Link]] and [[{{title}}]]\n"
@@ -631,7 +644,7 @@ def test_the_same_text_outside_templates_is_invalid_yaml():
     assert [link.target for link in result.note.links] == ["Link", "{{title}}"]
 
 
-# -- never raises --------------------------------------------------------------------------------
+# -- never raises -----------------------------------------------------------------------------
 
 
 FRAGMENTS = ["---", "...", "[[", "]]", ":", "- ", "&a", "*a", "!!", "`", "```", "~~~", "<!--",
@@ -649,25 +662,25 @@ def assert_well_formed(result: ParseResult) -> None:
         assert link.column >= 1
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.binary())
 def test_never_raises_for_any_bytes(data):
     assert_well_formed(parse_note("fuzz.md", data))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text())
 def test_never_raises_for_any_text(text):
     assert_well_formed(parse_note("fuzz.md", text.encode("utf-8")))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.sampled_from(FRAGMENTS)).map("".join))
 def test_never_raises_for_yaml_and_markdown_fragments(text):
     assert_well_formed(parse_note("fuzz.md", text.encode("utf-8")))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.sampled_from(FRAGMENTS)).map(lambda parts: "---\n" + "".join(parts) + "\n---\n"))
 def test_never_raises_for_fragments_inside_frontmatter(text):
     assert_well_formed(parse_note("fuzz.md", text.encode("utf-8")))

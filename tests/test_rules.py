@@ -1,0 +1,303 @@
+"""Rule fixtures: one small vault per rule, and the lint output it must produce.
+
+In the style of flake8's and ruff's per-rule fixtures, the fixture with its expected
+output *is* the test. The layout under ``tests/fixtures/rules/``::
+
+    <rule-name>/                 a vault that triggers the rule at least once, and holds
+                                 near-misses that must not trigger it
+    <rule-name>.expected         the golden: what ``vault-tools lint --select <rule-name>
+                                 --today 2026-12-01`` prints for that vault
+    <rule-name>--<case>/         more vaults for the same rule (used for known bugs)
+    <rule-name>--<case>.expected
+
+The golden sits next to the vault, not inside it, so that it is no file of the vault
+(a ``.txt`` inside would count as an attachment). Every rule of the registry must have
+its ``<rule-name>/`` folder, or ``test_rule_fixture`` fails for it.
+
+A golden is the ``as_text`` rendering: ``path:line:col: severity code [rule] message``,
+then ``    fix: ...`` when the diagnostic has a fix. Paths are vault-relative, so the
+goldens do not depend on where the checkout is.
+
+To regenerate goldens on purpose after an intended change of messages or positions::
+
+    VAULT_TOOLS_UPDATE_GOLDEN=1 python -m pytest tests/test_rules.py
+
+then read every changed golden (``git diff tests/fixtures``) before committing it. The
+goldens of ``KNOWN_BUGS`` cases are never overwritten: they hold the *correct* output,
+written by hand, and the cases are expected to fail until the bug is fixed.
+
+Two fixtures need more than files:
+
+* ``unreadable-file``: the test copies the vault to a temporary folder and makes
+  ``LOCKED`` unreadable (mode 000) there. Root reads anything, so that test is skipped
+  for root (and its golden is not rewritten there); ``test_unreadable_file_simulated``
+  runs for everyone by making ``Path.read_bytes`` and ``os.scandir`` fail as they do for
+  a mode-000 file, so it must follow vault.py if that reads files another way.
+* ``invalid-encoding``: its Windows-1252, UTF-16 and NUL bytes are committed as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vault_tools.lint import lint
+from vault_tools.render.diagnostics import as_text
+from vault_tools.rules.registry import BY_NAME, RULES
+from vault_tools.vault import Vault
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
+TODAY = dt.date(2026, 12, 1)
+UPDATE_GOLDEN = os.environ.get("VAULT_TOOLS_UPDATE_GOLDEN") == "1"
+
+KNOWN_BUGS = {
+    "invalid-yaml--construction-error": (
+        "BUG: YAML that scans but cannot be built (`date: {{date}}`, an unhashable key) is "
+        "reported at the first YAML line, column 1, as 'while constructing a mapping' "
+        "instead of where PyYAML's problem mark points, as 'found unhashable key'"
+    ),
+    "missing-required-field--empty-referred-by": (
+        "BUG: a contact with `source: referral` and an empty `referred_by:` (or "
+        '`referred_by: ""`) is not reported at all; the empty-field check only looks at the '
+        "top-level `required` list, not at the `if/then` one"
+    ),
+    "missing-required-field--empty-constrained-value": (
+        "BUG: an empty required field that has a type or an enum (`status:`, `date:`) is "
+        "reported as invalid-field-value 'null is not an allowed value' / 'null is not text' "
+        "instead of missing-required-field 'required field ... is empty'"
+    ),
+    "invalid-field-value--empty-optional-field": (
+        "BUG: an optional field left empty (`email:`, `linkedin:`, `thank_you_sent:`) is "
+        "reported as 'null is not text', although the thank-you rules read an empty "
+        "thank_you_sent as 'not sent yet' and property-type-mismatch skips empty values"
+    ),
+}
+
+# Paths of the unreadable-file fixture made unreadable at test time: a note and a folder
+# that must be reported, and an ignored note and a hidden note that must not be.
+LOCKED = ("contacts/Locked.md", "Locked Folder", "Private/Secret.md", ".hidden.md")
+
+
+def extra_cases() -> list[str]:
+    return sorted(path.name for path in FIXTURES.iterdir() if path.is_dir() and "--" in path.name)
+
+
+def case_param(case: str) -> object:
+    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case])] if case in KNOWN_BUGS else []
+    return pytest.param(case, id=case, marks=marks)
+
+
+CASES = [case_param(rule.name) for rule in RULES] + [case_param(case) for case in extra_cases()]
+
+
+def rule_of(case: str) -> str:
+    return case.split("--", 1)[0]
+
+
+def lint_output(vault_root: Path, rule_name: str) -> str:
+    return as_text(lint(Vault.load(vault_root), select_rules=[rule_name], today=TODAY))
+
+
+def check_golden(case: str, actual: str) -> None:
+    golden = FIXTURES / f"{case}.expected"
+    if UPDATE_GOLDEN and case not in KNOWN_BUGS:
+        golden.write_text(actual, encoding="utf-8", newline="\n")
+        return
+    assert golden.is_file(), (
+        f"no golden {golden.name}; write it with VAULT_TOOLS_UPDATE_GOLDEN=1 and read it"
+    )
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def locked_vault(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the unreadable-file fixture with ``LOCKED`` at mode 000 (restored after)."""
+    root = tmp_path / "unreadable-file"
+    shutil.copytree(FIXTURES / "unreadable-file", root)
+    for relative in LOCKED:
+        (root / relative).chmod(0)
+    try:
+        yield root
+    finally:
+        for relative in LOCKED:
+            (root / relative).chmod(0o755 if (root / relative).is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rule_fixture(case: str, request: pytest.FixtureRequest) -> None:
+    rule_name = rule_of(case)
+    assert rule_name in BY_NAME, f"fixture {case!r} names no rule of the registry"
+    vault_root = FIXTURES / case
+    assert vault_root.is_dir(), f"rule {rule_name!r} has no fixture folder {vault_root}"
+    if case == "unreadable-file":
+        if os.geteuid() == 0:
+            pytest.skip("root can read a file of mode 000 (see test_unreadable_file_simulated)")
+        vault_root = request.getfixturevalue("locked_vault")
+    check_golden(case, lint_output(vault_root, rule_name))
+
+
+def test_every_fixture_folder_is_a_rule() -> None:
+    """A fixture for a renamed or retired rule would silently test nothing."""
+    for path in FIXTURES.iterdir():
+        if path.is_dir():
+            assert rule_of(path.name) in BY_NAME, f"{path.name}: no such rule"
+        else:
+            assert path.suffix == ".expected" and (FIXTURES / path.stem).is_dir(), (
+                f"{path.name}: a golden with no fixture folder"
+            )
+
+
+def test_known_bugs_are_fixtures() -> None:
+    for case in KNOWN_BUGS:
+        assert (FIXTURES / case).is_dir(), case
+        assert KNOWN_BUGS[case].startswith("BUG: ")
+
+
+def test_unreadable_file_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unreadable-file golden, with reads that fail as they do for a mode-000 file.
+
+    It runs as root too, where chmod cannot make a file unreadable.
+    """
+    import vault_tools.vault as vault_module
+
+    root = FIXTURES / "unreadable-file"
+    locked = {root / relative for relative in LOCKED}
+
+    def denied(path: object) -> PermissionError:
+        return PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self in locked:
+            raise denied(self)
+        return real_read_bytes(self)
+
+    class OsWithLockedFolders:
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+        def scandir(self, path: str | os.PathLike[str]) -> object:
+            if Path(path) in locked:
+                raise denied(path)
+            return os.scandir(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(vault_module, "os", OsWithLockedFolders())
+    expected = (FIXTURES / "unreadable-file.expected").read_text(encoding="utf-8")
+    assert lint_output(root, "unreadable-file") == expected
+
+
+# -- the registry ------------------------------------------------------------------------
+
+DOC_SECTIONS = ("## What it does", "## Why", "## Example", "## How to fix")
+
+
+def test_codes_and_names_are_unique() -> None:
+    codes = [rule.code for rule in RULES]
+    names = [rule.name for rule in RULES]
+    assert len(set(codes)) == len(codes)
+    assert len(set(names)) == len(names)
+    assert not set(codes) & set(names)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_code_and_name_are_well_formed(rule) -> None:
+    assert re.fullmatch(r"VT[1-9]\d\d", rule.code)
+    assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", rule.name)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_doc_has_every_section_with_text(rule) -> None:
+    doc = rule.doc
+    assert rule.name in doc and rule.code in doc
+    positions = [doc.find(f"\n{section}\n") for section in DOC_SECTIONS]
+    assert all(position != -1 for position in positions), doc
+    assert positions == sorted(positions), "sections out of order"
+    ends = [*positions[1:], len(doc)]
+    for section, start, end in zip(DOC_SECTIONS, positions, ends, strict=True):
+        body = doc[start + len(section) + 2 : end]
+        assert body.strip(), f"{rule.name}: section {section!r} is empty"
+
+
+# -- per-note suppression ----------------------------------------------------------------
+
+JANE = "---\ntype: contact\nstatus: contacted\nsource: friend\n---\n# Notes\n"
+
+
+def linted(root: Path, *rules: str) -> str:
+    return as_text(lint(Vault.load(root), select_rules=list(rules), today=TODAY))
+
+
+def note_with(ignore_line: str) -> str:
+    return f"---\n{ignore_line}\n---\nSee [[Jane Doo]] and [[Jane Doe#Nowhere]].\n"
+
+
+def test_suppression_by_name_applies_to_that_note_only(make_vault) -> None:
+    root = make_vault(
+        {
+            "contacts/Jane Doe.md": JANE,
+            "Quiet.md": note_with("vault-tools-ignore: [broken-link]"),
+            "Loud.md": note_with("tags: [plain]"),
+        }
+    )
+    assert linted(root, "broken-link") == (
+        "Loud.md:4:5: warning VT301 [broken-link] [[Jane Doo]] does not resolve to any "
+        "note or file\n"
+        "    fix: correct the name, or create the note\n"
+    )
+
+
+def test_suppression_leaves_other_rules_of_the_note_on(make_vault) -> None:
+    root = make_vault(
+        {
+            "contacts/Jane Doe.md": JANE,
+            "Quiet.md": note_with("vault-tools-ignore: [broken-link]"),
+        }
+    )
+    assert linted(root, "VT3") == (
+        "Quiet.md:4:22: warning VT303 [broken-heading-link] [[Jane Doe#Nowhere]]: "
+        "'Jane Doe' has no heading 'Nowhere'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "ignore_line",
+    [
+        "vault-tools-ignore: [VT301, VT303]",
+        "vault-tools-ignore: [vt301, broken-heading-link]",
+        "vault-tools-ignore: VT3",
+        "vault-tools-ignore:\n  - broken-link\n  - VT303",
+    ],
+)
+def test_suppression_accepts_codes_prefixes_and_a_single_value(make_vault, ignore_line) -> None:
+    root = make_vault({"contacts/Jane Doe.md": JANE, "Quiet.md": note_with(ignore_line)})
+    assert linted(root, "VT3") == ""
+
+
+def test_suppression_skips_unknown_names_and_keeps_the_others(make_vault) -> None:
+    root = make_vault(
+        {
+            "contacts/Jane Doe.md": JANE,
+            "Quiet.md": note_with("vault-tools-ignore: [no-such-rule, broken-link]"),
+        }
+    )
+    assert "[broken-link]" not in linted(root, "VT3")
+    assert "[broken-heading-link]" in linted(root, "VT3")
+
+
+def test_suppression_covers_problems_found_while_reading(make_vault) -> None:
+    text = "---\nvault-tools-ignore: [duplicate-key]\nstatus: a\nstatus: b\n---\n"
+    root = make_vault({"Quiet.md": text, "Loud.md": text.replace("[duplicate-key]", "[]")})
+    assert linted(root, "duplicate-key") == (
+        "Loud.md:4:1: error VT106 [duplicate-key] key 'status' is written twice (first on "
+        "line 3); only this value is kept\n"
+        "    fix: delete one of the two lines\n"
+    )

@@ -1,0 +1,124 @@
+"""Reading a vault: which files are notes, note types, incremental updates, discovery."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import contact
+from vault_tools.config import Config, TypeMatch
+from vault_tools.vault import Vault, VaultError, find_vault_root
+
+
+def test_hidden_folders_and_ignore_globs_are_skipped(make_vault):
+    root = make_vault({
+        "a.md": "x",
+        ".obsidian/workspace.md": "x",
+        ".trash/old.md": "x",
+        ".git/x.md": "x",
+        "sub/.hidden/y.md": "x",
+        "Archive/2020/old.md": "x",
+        "drawing.excalidraw.md": "x",
+        "deep/nested/drawing2.excalidraw.md": "x",
+        "image.png": b"\x89PNG",
+        ".vault-tools.toml": 'ignore = ["Archive", "*.excalidraw.md"]\n',
+    })
+    vault = Vault.load(root)
+    assert list(vault.notes) == ["a"]
+    assert vault.attachments == {"image.png"}
+
+
+def test_anchored_and_double_star_globs(make_vault):
+    root = make_vault({"keep/a.md": "x", "drafts/b.md": "x", "x/drafts/c.md": "x",
+                       "notes/2024/d.md": "x"})
+    vault = Vault.load(root, Config(ignore=("drafts/**", "notes/**/d.md")))
+    assert sorted(vault.notes) == ["keep/a", "x/drafts/c"]
+
+
+def test_note_types_from_the_type_field_and_from_config(make_vault):
+    root = make_vault({
+        "contacts/Ann.md": contact(),
+        "People/Bo.md": "---\nstatus: identified\nsource: friend\n---\n",
+        "Misc/Cy.md": "---\ntags: [person]\n---\n",
+        "Misc/Di.md": '---\ncategories: ["[[People]]"]\n---\n',
+        "Misc/plain.md": "just text",
+    })
+    config = Config(type_folders={"People": "contact"}, type_tags={"person": "contact"},
+                    type_matches=(TypeMatch("categories", "[[people]]", "interview"),))
+    vault = Vault.load(root, config)
+    assert vault.notes["contacts/Ann"].note_type == "contact"
+    assert vault.notes["contacts/Ann"].type_from_config is False
+    assert vault.notes["People/Bo"].note_type == "contact"
+    assert vault.notes["People/Bo"].type_from_config is True
+    assert vault.notes["Misc/Cy"].note_type == "contact"
+    assert vault.notes["Misc/Di"].note_type == "interview"
+    assert vault.notes["Misc/plain"].note_type is None
+
+
+def test_missing_or_file_vault_raises(tmp_path):
+    with pytest.raises(VaultError, match="no such folder"):
+        Vault.load(tmp_path / "nope")
+    (tmp_path / "file.md").write_text("x")
+    with pytest.raises(VaultError, match="not a folder"):
+        Vault.load(tmp_path / "file.md")
+
+
+def test_update_rereads_changed_created_and_deleted_files(make_vault):
+    root = make_vault({"contacts/Ann.md": contact(), "Home.md": "[[Bo]]"})
+    vault = Vault.load(root)
+    assert vault.resolver.resolve("Bo", "Home.md").broken
+    (root / "contacts" / "Bo.md").write_text(contact(status="contacted"))
+    (root / "contacts" / "Ann.md").write_text(contact(status="declined"))
+    affected = vault.update([root / "contacts" / "Bo.md", "contacts/Ann.md"])
+    assert affected == {"contacts/Bo.md", "contacts/Ann.md"}
+    assert vault.notes["contacts/Ann"].frontmatter["status"] == "declined"
+    assert vault.resolver.resolve("Bo", "Home.md").path == "contacts/Bo.md"
+    (root / "contacts" / "Bo.md").unlink()
+    vault.update(["contacts/Bo.md"])
+    assert "contacts/Bo" not in vault.notes
+    assert vault.resolver.resolve("Bo", "Home.md").broken
+
+
+def test_update_ignores_paths_outside_the_vault_and_hidden_ones(make_vault, tmp_path):
+    root = make_vault({"a.md": "x"})
+    vault = Vault.load(root)
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("x")
+    assert vault.update([outside, root / ".obsidian" / "x.md"]) == set()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_symlinks_pointing_outside_the_vault_are_not_followed(make_vault, tmp_path):
+    root = make_vault({"a.md": "x"})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("x")
+    (root / "link-dir").symlink_to(outside, target_is_directory=True)
+    (root / "link.md").symlink_to(outside / "secret.md")
+    (root / "inside.md").symlink_to(root / "a.md")
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    vault = Vault.load(root)
+    assert sorted(vault.notes) == ["a", "inside"]
+
+
+def test_find_vault_root_walks_up_like_git(tmp_path):
+    (tmp_path / "v" / ".obsidian").mkdir(parents=True)
+    deep = tmp_path / "v" / "contacts" / "x"
+    deep.mkdir(parents=True)
+    assert find_vault_root(deep) == (tmp_path / "v").resolve()
+    (tmp_path / "v" / "contacts" / ".vault-tools.toml").write_text("")
+    assert find_vault_root(deep) == (tmp_path / "v" / "contacts").resolve()
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    assert find_vault_root(lone) == lone.resolve()
+
+
+def test_templates_folder_notes_are_marked(make_vault):
+    root = make_vault({"templates/Contact.md": "---\ndate: {{date}}\n---\n[[{{title}}]] [[Ann]]\n",
+                       "Ann.md": "x"})
+    vault = Vault.load(root)
+    template = vault.notes["templates/Contact"]
+    assert template.is_template
+    assert vault.read_diagnostics["templates/Contact.md"] == []
+    assert [link.target for link in template.links] == ["Ann"]
