@@ -195,11 +195,11 @@ def test_types_folders_type_the_notes_of_a_folder(make_vault) -> None:
         "    fix: write the full URL, starting with https://\n"
         "People/No Frontmatter.md:1:1: error VT201 [missing-required-field] contact note is "
         "missing required field 'source'\n"
-        "    fix: add `source:` to the frontmatter (`vault-tools schema contact` lists the "
+        "    fix: add `source:` (`vault-tools schema contact` lists the "
         "fields)\n"
         "People/No Frontmatter.md:1:1: error VT201 [missing-required-field] contact note is "
         "missing required field 'status'\n"
-        "    fix: add `status:` to the frontmatter (`vault-tools schema contact` lists the "
+        "    fix: add `status:` (`vault-tools schema contact` lists the "
         "fields)\n"
     )
 
@@ -217,27 +217,19 @@ def test_types_tags_type_the_notes_with_a_tag(make_vault) -> None:
     assert linted(root, "VT2") == (
         "Tagged in frontmatter.md:1:1: error VT201 [missing-required-field] interview note "
         "is missing required field 'date'\n"
-        "    fix: add `date:` to the frontmatter (`vault-tools schema interview` lists the "
+        "    fix: add `date:` (`vault-tools schema interview` lists the "
         "fields)\n"
         "Tagged in the body.md:1:1: error VT201 [missing-required-field] interview note is "
         "missing required field 'contact'\n"
-        "    fix: add `contact:` to the frontmatter (`vault-tools schema interview` lists the "
+        "    fix: add `contact:` (`vault-tools schema interview` lists the "
         "fields)\n"
         "Tagged in the body.md:1:1: error VT201 [missing-required-field] interview note is "
         "missing required field 'date'\n"
-        "    fix: add `date:` to the frontmatter (`vault-tools schema interview` lists the "
+        "    fix: add `date:` (`vault-tools schema interview` lists the "
         "fields)\n"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: [types.tags] compares tags case-sensitively, but Obsidian's tags are "
-        'case-insensitive: `tags: [Meeting]` or `#Meeting` with `meeting = "interview"` '
-        "leaves the note untyped"
-    ),
-)
 def test_types_tags_match_tags_regardless_of_case(make_vault) -> None:
     root = make_vault(
         {
@@ -265,7 +257,7 @@ def test_types_match_types_the_notes_with_a_value(make_vault) -> None:
     assert linted(root, "VT2") == (
         "In a list.md:1:1: error VT201 [missing-required-field] contact note is missing "
         "required field 'source'\n"
-        "    fix: add `source:` to the frontmatter (`vault-tools schema contact` lists the "
+        "    fix: add `source:` (`vault-tools schema contact` lists the "
         "fields)\n"
         "Other case.md:3:1: error VT202 [invalid-field-value] status: 'bogus' is not an "
         "allowed value\n"
@@ -285,7 +277,7 @@ def test_types_key_reads_the_type_from_another_field(make_vault) -> None:
     assert linted(root, "VT2") == (
         "A.md:1:1: error VT201 [missing-required-field] contact note is missing required "
         "field 'source'\n"
-        "    fix: add `source:` to the frontmatter (`vault-tools schema contact` lists the "
+        "    fix: add `source:` (`vault-tools schema contact` lists the "
         "fields)\n"
     )
 
@@ -340,7 +332,7 @@ def test_schema_required_and_properties_extend_the_default(make_vault) -> None:
         "following-up, no-response, declined, closed\n"
         "contacts/Without.md:1:1: error VT201 [missing-required-field] contact note is "
         "missing required field 'pronouns'\n"
-        "    fix: add `pronouns:` to the frontmatter (`vault-tools schema contact` lists the "
+        "    fix: add `pronouns:` (`vault-tools schema contact` lists the "
         "fields)\n"
         "contacts/Wrong.md:5:1: error VT202 [invalid-field-value] pronouns: 'it' is not an "
         "allowed value\n"
@@ -364,9 +356,10 @@ def test_schema_file_replaces_the_default(make_vault) -> None:
     assert linted(root, "VT2") == (
         "contacts/No Name.md:1:1: error VT201 [missing-required-field] contact note is "
         "missing required field 'name'\n"
-        "    fix: add `name:` to the frontmatter (`vault-tools schema contact` lists the "
+        "    fix: add `name:` (`vault-tools schema contact` lists the "
         "fields)\n"
         "contacts/Number Name.md:3:1: error VT202 [invalid-field-value] name: 5 is not text\n"
+        "    fix: write text; quote it if YAML reads it as a number, date or list\n"
     )
 
 
@@ -407,7 +400,8 @@ def test_templates_folder_from_obsidian_settings_is_skipped(make_vault) -> None:
         "    fix: correct the name, or create the note\n"
         "templates/Contact.md:3:26: error VT101 [invalid-yaml] invalid YAML in frontmatter: "
         "mapping values are not allowed in this context\n"
-        "    fix: quote values that contain ': '\n"
+        "    fix: {{...}} is a template placeholder, not YAML: keep templates in the templates "
+        "folder (`templates` in .vault-tools.toml)\n"
         "templates/Contact.md:5:5: warning VT301 [broken-link] [[Nowhere]] does not resolve "
         "to any note or file\n"
         "    fix: correct the name, or create the note\n"

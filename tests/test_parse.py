@@ -107,8 +107,6 @@ def test_invalid_utf8_in_crlf_note_is_reported_at_the_right_line_and_column():
     assert found(result) == [("invalid-encoding", 5, 4)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: invalid-encoding counts only \\n as a line break, "
-                   "so a CR-only note reports line 1 and a column counted from the file start")
 def test_invalid_utf8_in_cr_only_note_is_reported_at_the_right_line_and_column():
     result = parse(b"---\rtitle: x\r---\rline4\rcaf\xe9\r")
     assert found(result) == [("invalid-encoding", 5, 4)]
@@ -161,11 +159,14 @@ def test_empty_frontmatter_is_an_empty_mapping():
     assert spots(result) == [("A", 3, 6)]
 
 
-@pytest.mark.parametrize("text", [
-    "hello\n---\ntitle: x\n---\n",
-    "\n---\ntitle: x\n---\n",
-    " ---\ntitle: x\n---\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello\n---\ntitle: x\n---\n",
+        "\n---\ntitle: x\n---\n",
+        " ---\ntitle: x\n---\n",
+    ],
+)
 def test_dashes_not_on_the_first_line_do_not_open_frontmatter(text):
     result = parse(text)
     assert found(result) == []
@@ -201,11 +202,14 @@ def test_leading_horizontal_rule_without_closer_is_not_reported():
 # -- YAML problems ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("yaml_text", "line", "column"), [
-    ("a: 1\nb: c: d", 3, 5),
-    ("a: 1\nb: 2\n  c: 3", 4, 4),
-    ("a: 1\n\tb: 2", 3, 1),
-])
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "column"),
+    [
+        ("a: 1\nb: c: d", 3, 5),
+        ("a: 1\nb: 2\n  c: 3", 4, 4),
+        ("a: 1\n\tb: 2", 3, 1),
+    ],
+)
 def test_yaml_syntax_error_is_one_invalid_yaml_at_the_file_line(yaml_text, line, column):
     result = parse(f"---\n{yaml_text}\n---\nStill [[Read]]\n")
     assert found(result) == [("invalid-yaml", line, column)]
@@ -215,10 +219,13 @@ def test_yaml_syntax_error_is_one_invalid_yaml_at_the_file_line(yaml_text, line,
     assert [link.target for link in result.note.links] == ["Read"]
 
 
-@pytest.mark.parametrize(("yaml_text", "kind"), [
-    ("- contact\n- interviewed", "a list"),
-    ("just text", "str"),
-])
+@pytest.mark.parametrize(
+    ("yaml_text", "kind"),
+    [
+        ("- contact\n- interviewed", "a list"),
+        ("just text", "a single value"),
+    ],
+)
 def test_frontmatter_that_is_not_a_mapping(yaml_text, kind):
     result = parse(f"---\n{yaml_text}\n---\n")
     assert found(result) == [("frontmatter-not-mapping", 2, 1)]
@@ -279,11 +286,14 @@ def test_unsafe_python_tag_is_reported_and_nothing_runs(tmp_path, monkeypatch):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize(("value", "plain"), [
-    ("!!python/name:os.system", ""),
-    ("!custom x", "x"),
-    ("!!python/object:builtins.dict {a: 1}", {"a": 1}),
-])
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ("!!python/name:os.system", ""),
+        ("!custom x", "x"),
+        ("!!python/object:builtins.dict {a: 1}", {"a": 1}),
+    ],
+)
 def test_unknown_tags_are_read_as_plain_data(value, plain):
     result = parse(f"---\nk: {value}\n---\n")
     assert found(result) == [("unsafe-yaml-tag", 2, 4)]
@@ -323,12 +333,16 @@ def test_billion_laughs_is_refused_quickly():
     assert elapsed < 5
 
 
-@pytest.mark.parametrize("yaml_text", [
-    "a: " + "[" * 10_000 + "]" * 10_000,
-    "a: " + "{b: " * 10_000 + "1" + "}" * 10_000,
-    "a:\n  " + "- " * 10_000 + "x",
-    "[" * 10_000,
-], ids=["flow-lists", "flow-maps", "block-lists", "unclosed"])
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        "a: " + "[" * 10_000 + "]" * 10_000,
+        "a: " + "{b: " * 10_000 + "1" + "}" * 10_000,
+        "a:\n  " + "- " * 10_000 + "x",
+        "[" * 10_000,
+    ],
+    ids=["flow-lists", "flow-maps", "block-lists", "unclosed"],
+)
 def test_ten_thousand_levels_of_nesting_is_a_diagnostic(yaml_text):
     result = parse(f"---\n{yaml_text}\n---\n")
     assert [d.rule for d in result.diagnostics] == ["invalid-yaml"]
@@ -356,16 +370,12 @@ def test_harmless_aliases_are_expanded():
     assert result.note.frontmatter == {"first": "Jane", "second": "Jane"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a safe tag whose value it cannot read (!!timestamp "
-                   "abc, !!bool maybe) raises AttributeError/KeyError out of parse_note")
 @pytest.mark.parametrize("value", ["!!timestamp abc", "!!bool maybe"])
 def test_safe_tag_with_unreadable_value_is_invalid_yaml_not_an_exception(value):
     result = parse(f"---\nk: {value}\n---\n")
     assert [d.rule for d in result.diagnostics] == ["invalid-yaml"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the standard YAML merge key `<<` is reported as "
-                   "unsafe-yaml-tag !!merge and is kept as a literal '<<' key, not merged")
 def test_yaml_merge_key_is_merged_without_a_diagnostic():
     result = parse("---\nbase: &b\n  x: 1\nother:\n  <<: *b\n  y: 2\n---\n")
     assert found(result) == []
@@ -402,30 +412,43 @@ def test_positions_point_at_keys_and_list_items():
 # -- links in the body ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("written", "expected"), [
-    ("[[Target]]", {"target": "Target"}),
-    ("[[Target|Alias]]", {"target": "Target", "alias": "Alias"}),
-    ("[[Target#Heading]]", {"target": "Target", "heading": "Heading"}),
-    ("[[Target#Heading#Sub]]", {"target": "Target", "heading": "Heading#Sub"}),
-    ("[[Target#^block-id]]", {"target": "Target", "block": "block-id"}),
-    ("![[Embed.png]]", {"target": "Embed.png", "embed": True}),
-    ("[[folder/Target]]", {"target": "folder/Target"}),
-    ("[[#Heading]]", {"target": "", "heading": "Heading"}),
-    ("[[#^b1]]", {"target": "", "block": "b1"}),
-    ("[[ Target | Alias ]]", {"target": "Target", "alias": "Alias"}),
-    ("[text](folder/Target%20Name.md)",
-     {"target": "folder/Target Name.md", "markdown": True, "alias": "text"}),
-    ("[t](<Note X.md#Sec%20One>)",
-     {"target": "Note X.md", "heading": "Sec One", "markdown": True, "alias": "t"}),
-    ("![i](img/a.png)",
-     {"target": "img/a.png", "embed": True, "markdown": True, "alias": "i"}),
-    ("[t](#Section)", {"target": "", "heading": "Section", "markdown": True, "alias": "t"}),
-])
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("[[Target]]", {"target": "Target"}),
+        ("[[Target|Alias]]", {"target": "Target", "alias": "Alias"}),
+        ("[[Target#Heading]]", {"target": "Target", "heading": "Heading"}),
+        ("[[Target#Heading#Sub]]", {"target": "Target", "heading": "Heading#Sub"}),
+        ("[[Target#^block-id]]", {"target": "Target", "block": "block-id"}),
+        ("![[Embed.png]]", {"target": "Embed.png", "embed": True}),
+        ("[[folder/Target]]", {"target": "folder/Target"}),
+        ("[[#Heading]]", {"target": "", "heading": "Heading"}),
+        ("[[#^b1]]", {"target": "", "block": "b1"}),
+        ("[[ Target | Alias ]]", {"target": "Target", "alias": "Alias"}),
+        (
+            "[text](folder/Target%20Name.md)",
+            {"target": "folder/Target Name.md", "markdown": True, "alias": "text"},
+        ),
+        (
+            "[t](<Note X.md#Sec%20One>)",
+            {"target": "Note X.md", "heading": "Sec One", "markdown": True, "alias": "t"},
+        ),
+        ("![i](img/a.png)", {"target": "img/a.png", "embed": True, "markdown": True, "alias": "i"}),
+        ("[t](#Section)", {"target": "", "heading": "Section", "markdown": True, "alias": "t"}),
+    ],
+)
 def test_link_forms(written, expected):
     result = parse(f"See {written} here.\n")
     link = only_link(result)
-    defaults = {"heading": None, "block": None, "alias": None, "embed": False,
-                "markdown": False, "in_frontmatter": False, "key": None}
+    defaults = {
+        "heading": None,
+        "block": None,
+        "alias": None,
+        "embed": False,
+        "markdown": False,
+        "in_frontmatter": False,
+        "key": None,
+    }
     for field, value in {**defaults, **expected}.items():
         assert getattr(link, field) == value, field
     assert (link.line, link.column) == (1, 5)
@@ -439,32 +462,48 @@ def test_escaped_pipe_in_a_table_row():
     assert (link.line, link.column) == (3, 7)
 
 
-@pytest.mark.parametrize("written", [
-    "[x](https://example.com)",
-    "[x](http://example.com/page#frag)",
-    "[x](mailto:jane@example.com)",
-    "[x](//example.com/a)",
-    "[x]()",
-    "[[]]",
-    "[[|only alias]]",
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "[x](https://example.com)",
+        "[x](http://example.com/page#frag)",
+        "[x](mailto:jane@example.com)",
+        "[x](//example.com/a)",
+        "[x]()",
+        "[[]]",
+        "[[|only alias]]",
+    ],
+)
 def test_urls_and_empty_links_are_not_links(written):
     result = parse(f"See {written} here.\n")
     assert result.note.links == ()
 
 
-@pytest.mark.parametrize("text", [
-    "```\n[[Hidden]]\n```\n",
-    "```markdown\n[[Hidden]]\n```\n",
-    "~~~\n[[Hidden]]\n~~~\n",
-    "````\n```\n[[Hidden]]\n```\n````\n",
-    "> ```\n> [[Hidden]]\n> ```\n",
-    "Use `[[Hidden]]` to link.\n",
-    "Use ``[[Hidden]] with ` inside`` to link.\n",
-    "<!-- [[Hidden]] -->\n",
-    "<!--\n[[Hidden]]\n[md](Hidden.md)\n-->\n",
-], ids=["backticks", "info-string", "tildes", "longer-fence", "quoted-fence", "inline-code",
-        "double-backticks", "comment", "multi-line-comment"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```\n[[Hidden]]\n```\n",
+        "```markdown\n[[Hidden]]\n```\n",
+        "~~~\n[[Hidden]]\n~~~\n",
+        "````\n```\n[[Hidden]]\n```\n````\n",
+        "> ```\n> [[Hidden]]\n> ```\n",
+        "Use `[[Hidden]]` to link.\n",
+        "Use ``[[Hidden]] with ` inside`` to link.\n",
+        "<!-- [[Hidden]] -->\n",
+        "<!--\n[[Hidden]]\n[md](Hidden.md)\n-->\n",
+    ],
+    ids=[
+        "backticks",
+        "info-string",
+        "tildes",
+        "longer-fence",
+        "quoted-fence",
+        "inline-code",
+        "double-backticks",
+        "comment",
+        "multi-line-comment",
+    ],
+)
 def test_links_in_code_and_comments_are_not_links(text):
     result = parse(text + "After [[Real]]\n")
     link = only_link(result)
@@ -480,18 +519,22 @@ def test_a_lone_backtick_does_not_hide_links():
 
 def test_body_link_positions_after_frontmatter():
     text = (
-        "---\n"              # 1
-        "type: contact\n"    # 2
-        "---\n"              # 3
-        "# Notes\n"          # 4
+        "---\n"  # 1
+        "type: contact\n"  # 2
+        "---\n"  # 3
+        "# Notes\n"  # 4
         "Met [[Ann]] via [[Bo|Bob]].\n"  # 5
-        "\n"                 # 6
+        "\n"  # 6
         "  - ![[pic.png]] and [doc](docs/A%20B.md)\n"  # 7
     )
     result = parse(text)
     assert result.note.body_line == 4
-    assert spots(result) == [("Ann", 5, 5), ("Bo", 5, 17), ("pic.png", 7, 5),
-                             ("docs/A B.md", 7, 22)]
+    assert spots(result) == [
+        ("Ann", 5, 5),
+        ("Bo", 5, 17),
+        ("pic.png", 7, 5),
+        ("docs/A B.md", 7, 22),
+    ]
 
 
 def test_link_column_counts_characters_not_bytes():
@@ -514,8 +557,15 @@ def test_frontmatter_link_positions_point_at_the_brackets():
     )
     result = parse(text)
     assert found(result) == []
-    assert spots(result) == [("Jane Doe", 2, 11), ("X", 3, 9), ("Ann", 4, 14), ("Bob", 4, 26),
-                             ("A", 5, 9), ("B", 5, 18), ("docs/D.md", 6, 7)]
+    assert spots(result) == [
+        ("Jane Doe", 2, 11),
+        ("X", 3, 9),
+        ("Ann", 4, 14),
+        ("Bob", 4, 26),
+        ("A", 5, 9),
+        ("B", 5, 18),
+        ("docs/D.md", 6, 7),
+    ]
     keys = [link.key for link in result.note.links]
     assert keys == ["contact", "other", "friend", "friend", "list", "list", "doc"]
     assert all(link.in_frontmatter for link in result.note.links)
@@ -527,32 +577,45 @@ def test_frontmatter_links_in_nested_values_keep_the_top_level_key():
     assert (link.key, link.line, link.column) == ("meta", 4, 8)
 
 
-@pytest.mark.parametrize(("yaml_text", "line", "column"), [
-    ("notes: |\n  see [[X]]", 3, 7),
-    ("notes: >\n  see [[X]]", 3, 7),
-    ("notes: see\n  [[X]]", 3, 3),
-    ("notes: 'it''s [[X]]'", 2, 15),
-    ('notes: "\\u00e9 [[X]]"', 2, 16),
-], ids=["literal-block", "folded-block", "plain-continuation", "single-quote-escape",
-        "double-quote-escape"])
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "column"),
+    [
+        ("notes: |\n  see [[X]]", 3, 7),
+        ("notes: >\n  see [[X]]", 3, 7),
+        ("notes: see\n  [[X]]", 3, 3),
+        ("notes: 'it''s [[X]]'", 2, 15),
+        ('notes: "\\u00e9 [[X]]"', 2, 16),
+    ],
+    ids=[
+        "literal-block",
+        "folded-block",
+        "plain-continuation",
+        "single-quote-escape",
+        "double-quote-escape",
+    ],
+)
 def test_frontmatter_link_position_in_multiline_or_escaped_values(yaml_text, line, column):
     result = parse(f"---\n{yaml_text}\n---\n")
     assert spots(result) == [("X", line, column)]
 
 
-MIXED_VALUE_BUG = pytest.mark.xfail(
-    strict=True, reason="BUG: a link after another '[' in the same frontmatter value is placed "
-    "one column after the previous link instead of at its own bracket")
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ('"[[A]] [[A]]"', [("A", 2, 7), ("A", 2, 13)]),
-    ('"[x] then [[A]]"', [("A", 2, 16)]),
-    pytest.param('"[[A]] and [d](D.md)"', [("A", 2, 7), ("D.md", 2, 17)], marks=MIXED_VALUE_BUG),
-    pytest.param('"[x] then [d](D.md)"', [("D.md", 2, 16)], marks=MIXED_VALUE_BUG),
-    pytest.param('"![[A.png]] [[B]]"', [("A.png", 2, 7), ("B", 2, 18)], marks=MIXED_VALUE_BUG),
-], ids=["same-link-twice", "bracket-then-wikilink", "wikilink-then-markdown",
-        "bracket-then-markdown", "embed-then-wikilink"])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"[[A]] [[A]]"', [("A", 2, 7), ("A", 2, 13)]),
+        ('"[x] then [[A]]"', [("A", 2, 16)]),
+        pytest.param('"[[A]] and [d](D.md)"', [("A", 2, 7), ("D.md", 2, 17)]),
+        pytest.param('"[x] then [d](D.md)"', [("D.md", 2, 16)]),
+        pytest.param('"![[A.png]] [[B]]"', [("A.png", 2, 7), ("B", 2, 18)]),
+    ],
+    ids=[
+        "same-link-twice",
+        "bracket-then-wikilink",
+        "wikilink-then-markdown",
+        "bracket-then-markdown",
+        "embed-then-wikilink",
+    ],
+)
 def test_frontmatter_link_positions_with_several_brackets_in_one_value(value, expected):
     result = parse(f"---\ndoc: {value}\n---\n")
     assert found(result) == []
@@ -563,8 +626,10 @@ def test_frontmatter_link_positions_with_several_brackets_in_one_value(value, ex
 
 
 def test_headings():
-    text = ("# Title\n## Second ##\n###### Six\n####### Seven\n#NoSpace\n   # Indented\n"
-            "```\n# In code\n```\n<!-- # In comment -->\n")
+    text = (
+        "# Title\n## Second ##\n###### Six\n####### Seven\n#NoSpace\n   # Indented\n"
+        "```\n# In code\n```\n<!-- # In comment -->\n"
+    )
     result = parse(text)
     assert result.note.headings == ("Title", "Second", "Six", "Indented")
 
@@ -579,27 +644,34 @@ def test_frontmatter_is_not_a_heading():
 
 
 def test_block_ids_at_the_end_of_a_line():
-    text = ("A paragraph. ^key-advice\n- item ^item1  \n^own-line\nnot^glued\n"
-            "ends with ^bad_id\n```\ncode ^in-code\n```\n")
+    text = (
+        "A paragraph. ^key-advice\n- item ^item1  \n^own-line\nnot^glued\n"
+        "ends with ^bad_id\n```\ncode ^in-code\n```\n"
+    )
     assert parse(text).note.block_ids == frozenset({"key-advice", "item1", "own-line"})
 
 
-@pytest.mark.parametrize(("frontmatter", "tags"), [
-    ("tags: [job, People/Mentor]", ("job", "People/Mentor")),
-    ("tags:\n  - job\n  - '#met'", ("job", "met")),
-    ("tags: job, met", ("job", "met")),
-    ("tags: job", ("job",)),
-    ('tag: "#solo"', ("solo",)),
-    ("tags:", ()),
-])
+@pytest.mark.parametrize(
+    ("frontmatter", "tags"),
+    [
+        ("tags: [job, People/Mentor]", ("job", "People/Mentor")),
+        ("tags:\n  - job\n  - '#met'", ("job", "met")),
+        ("tags: job, met", ("job", "met")),
+        ("tags: job", ("job",)),
+        ('tag: "#solo"', ("solo",)),
+        ("tags:", ()),
+    ],
+)
 def test_frontmatter_tags(frontmatter, tags):
     assert parse(f"---\n{frontmatter}\n---\n").note.tags == tags
 
 
 def test_inline_tags():
-    text = ("(#first) #start and #job/search, (#paren) #job again\n"
-            "not #123 but #2026a; mail a#b; `#code`\n"
-            "```\n#fenced\n```\n<!-- #commented -->\n# Heading is not a tag\n")
+    text = (
+        "(#first) #start and #job/search, (#paren) #job again\n"
+        "not #123 but #2026a; mail a#b; `#code`\n"
+        "```\n#fenced\n```\n<!-- #commented -->\n# Heading is not a tag\n"
+    )
     assert parse(text).note.tags == ("first", "start", "job/search", "paren", "job", "2026a")
 
 
@@ -612,13 +684,16 @@ def test_markdown_heading_link_is_not_a_tag():
     assert parse("See [the section](#Section).\n").note.tags == ()
 
 
-@pytest.mark.parametrize(("frontmatter", "aliases"), [
-    ("aliases: [Jane, JD]", ("Jane", "JD")),
-    ("aliases:\n  - Jane\n  - JD", ("Jane", "JD")),
-    ("aliases: Jane, JD", ("Jane", "JD")),
-    ("alias: Solo", ("Solo",)),
-    ("aliases: []", ()),
-])
+@pytest.mark.parametrize(
+    ("frontmatter", "aliases"),
+    [
+        ("aliases: [Jane, JD]", ("Jane", "JD")),
+        ("aliases:\n  - Jane\n  - JD", ("Jane", "JD")),
+        ("aliases: Jane, JD", ("Jane", "JD")),
+        ("alias: Solo", ("Solo",)),
+        ("aliases: []", ()),
+    ],
+)
 def test_aliases(frontmatter, aliases):
     assert parse(f"---\n{frontmatter}\n---\n").note.aliases == aliases
 
@@ -647,9 +722,43 @@ def test_the_same_text_outside_templates_is_invalid_yaml():
 # -- never raises -----------------------------------------------------------------------------
 
 
-FRAGMENTS = ["---", "...", "[[", "]]", ":", "- ", "&a", "*a", "!!", "`", "```", "~~~", "<!--",
-             "-->", "\n", "\r\n", "\r", "\t", " ", "a", "key", "#", "^", "|", "\\", "(", ")",
-             "[", "]", "{{", "}}", '"', "'", "%20", "é"]
+FRAGMENTS = [
+    "---",
+    "...",
+    "[[",
+    "]]",
+    ":",
+    "- ",
+    "&a",
+    "*a",
+    "!!",
+    "`",
+    "```",
+    "~~~",
+    "<!--",
+    "-->",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    " ",
+    "a",
+    "key",
+    "#",
+    "^",
+    "|",
+    "\\",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{{",
+    "}}",
+    '"',
+    "'",
+    "%20",
+    "é",
+]
 
 
 def assert_well_formed(result: ParseResult) -> None:

@@ -57,28 +57,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
 TODAY = dt.date(2026, 12, 1)
 UPDATE_GOLDEN = os.environ.get("VAULT_TOOLS_UPDATE_GOLDEN") == "1"
 
-KNOWN_BUGS = {
-    "invalid-yaml--construction-error": (
-        "BUG: YAML that scans but cannot be built (`date: {{date}}`, an unhashable key) is "
-        "reported at the first YAML line, column 1, as 'while constructing a mapping' "
-        "instead of where PyYAML's problem mark points, as 'found unhashable key'"
-    ),
-    "missing-required-field--empty-referred-by": (
-        "BUG: a contact with `source: referral` and an empty `referred_by:` (or "
-        '`referred_by: ""`) is not reported at all; the empty-field check only looks at the '
-        "top-level `required` list, not at the `if/then` one"
-    ),
-    "missing-required-field--empty-constrained-value": (
-        "BUG: an empty required field that has a type or an enum (`status:`, `date:`) is "
-        "reported as invalid-field-value 'null is not an allowed value' / 'null is not text' "
-        "instead of missing-required-field 'required field ... is empty'"
-    ),
-    "invalid-field-value--empty-optional-field": (
-        "BUG: an optional field left empty (`email:`, `linkedin:`, `thank_you_sent:`) is "
-        "reported as 'null is not text', although the thank-you rules read an empty "
-        "thank_you_sent as 'not sent yet' and property-type-mismatch skips empty values"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 # Paths of the unreadable-file fixture made unreadable at test time: a note and a folder
 # that must be reported, and an ignored note and a hidden note that must not be.

@@ -12,40 +12,48 @@ from vault_tools.vault import Vault, VaultError, find_vault_root
 
 
 def test_hidden_folders_and_ignore_globs_are_skipped(make_vault):
-    root = make_vault({
-        "a.md": "x",
-        ".obsidian/workspace.md": "x",
-        ".trash/old.md": "x",
-        ".git/x.md": "x",
-        "sub/.hidden/y.md": "x",
-        "Archive/2020/old.md": "x",
-        "drawing.excalidraw.md": "x",
-        "deep/nested/drawing2.excalidraw.md": "x",
-        "image.png": b"\x89PNG",
-        ".vault-tools.toml": 'ignore = ["Archive", "*.excalidraw.md"]\n',
-    })
+    root = make_vault(
+        {
+            "a.md": "x",
+            ".obsidian/workspace.md": "x",
+            ".trash/old.md": "x",
+            ".git/x.md": "x",
+            "sub/.hidden/y.md": "x",
+            "Archive/2020/old.md": "x",
+            "drawing.excalidraw.md": "x",
+            "deep/nested/drawing2.excalidraw.md": "x",
+            "image.png": b"\x89PNG",
+            ".vault-tools.toml": 'ignore = ["Archive", "*.excalidraw.md"]\n',
+        }
+    )
     vault = Vault.load(root)
     assert list(vault.notes) == ["a"]
     assert vault.attachments == {"image.png"}
 
 
 def test_anchored_and_double_star_globs(make_vault):
-    root = make_vault({"keep/a.md": "x", "drafts/b.md": "x", "x/drafts/c.md": "x",
-                       "notes/2024/d.md": "x"})
+    root = make_vault(
+        {"keep/a.md": "x", "drafts/b.md": "x", "x/drafts/c.md": "x", "notes/2024/d.md": "x"}
+    )
     vault = Vault.load(root, Config(ignore=("drafts/**", "notes/**/d.md")))
     assert sorted(vault.notes) == ["keep/a", "x/drafts/c"]
 
 
 def test_note_types_from_the_type_field_and_from_config(make_vault):
-    root = make_vault({
-        "contacts/Ann.md": contact(),
-        "People/Bo.md": "---\nstatus: identified\nsource: friend\n---\n",
-        "Misc/Cy.md": "---\ntags: [person]\n---\n",
-        "Misc/Di.md": '---\ncategories: ["[[People]]"]\n---\n',
-        "Misc/plain.md": "just text",
-    })
-    config = Config(type_folders={"People": "contact"}, type_tags={"person": "contact"},
-                    type_matches=(TypeMatch("categories", "[[people]]", "interview"),))
+    root = make_vault(
+        {
+            "contacts/Ann.md": contact(),
+            "People/Bo.md": "---\nstatus: identified\nsource: friend\n---\n",
+            "Misc/Cy.md": "---\ntags: [person]\n---\n",
+            "Misc/Di.md": '---\ncategories: ["[[People]]"]\n---\n',
+            "Misc/plain.md": "just text",
+        }
+    )
+    config = Config(
+        type_folders={"People": "contact"},
+        type_tags={"person": "contact"},
+        type_matches=(TypeMatch("categories", "[[people]]", "interview"),),
+    )
     vault = Vault.load(root, config)
     assert vault.notes["contacts/Ann"].note_type == "contact"
     assert vault.notes["contacts/Ann"].type_from_config is False
@@ -115,8 +123,9 @@ def test_find_vault_root_walks_up_like_git(tmp_path):
 
 
 def test_templates_folder_notes_are_marked(make_vault):
-    root = make_vault({"templates/Contact.md": "---\ndate: {{date}}\n---\n[[{{title}}]] [[Ann]]\n",
-                       "Ann.md": "x"})
+    root = make_vault(
+        {"templates/Contact.md": "---\ndate: {{date}}\n---\n[[{{title}}]] [[Ann]]\n", "Ann.md": "x"}
+    )
     vault = Vault.load(root)
     template = vault.notes["templates/Contact"]
     assert template.is_template

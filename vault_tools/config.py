@@ -180,7 +180,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         type_folders={
             k.strip("/"): v for k, v in reader.string_map(types, "folders", "types").items()
         },
-        type_tags={k.lstrip("#"): v for k, v in reader.string_map(types, "tags", "types").items()},
+        type_tags={
+            k.lstrip("#").casefold(): v
+            for k, v in reader.string_map(types, "tags", "types").items()
+        },
         type_matches=tuple(matches),
         schemas=schemas,
         select=select,

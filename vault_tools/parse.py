@@ -250,20 +250,7 @@ def _load_yaml(
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line = mark.line + first_line if mark else first_line
-            column = mark.column + 1 if mark else 1
-            problem = error.problem or error.context or "cannot be read"
-            diagnostics.append(
-                diagnostic(
-                    "invalid-yaml",
-                    path,
-                    line,
-                    column,
-                    f"invalid YAML in frontmatter: {problem}",
-                    _yaml_hint(yaml_text, mark),
-                )
-            )
+            diagnostics.append(_yaml_error(path, error, yaml_text, first_line))
             return None
         except (yaml.YAMLError, RecursionError, ValueError) as error:
             diagnostics.append(
@@ -286,6 +273,9 @@ def _load_yaml(
             return None
         try:
             value = loader.construct_document(root)
+        except yaml.MarkedYAMLError as error:
+            diagnostics.append(_yaml_error(path, error, yaml_text, first_line))
+            return None
         except Exception as error:  # noqa: BLE001
             # PyYAML's constructors raise whatever a malformed scalar provokes
             # (`!!timestamp abc` is an AttributeError, `!!bool maybe` a KeyError):
@@ -303,7 +293,7 @@ def _load_yaml(
     finally:
         loader.dispose()
     if not isinstance(value, dict):
-        kind = "a list" if isinstance(value, list) else f"a single {type(value).__name__} value"
+        kind = "a list" if isinstance(value, list) else "a single value"
         diagnostics.append(
             diagnostic(
                 "frontmatter-not-mapping",
@@ -529,11 +519,33 @@ def _report_unquoted_wikilink(
     return yaml.ScalarNode("tag:yaml.org,2002:str", written, node.start_mark, node.end_mark)
 
 
+def _yaml_error(
+    path: str, error: yaml.MarkedYAMLError, yaml_text: str, first_line: int
+) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + first_line if mark else first_line
+    column = mark.column + 1 if mark else 1
+    problem = error.problem or error.context or "cannot be read"
+    return diagnostic(
+        "invalid-yaml",
+        path,
+        line,
+        column,
+        f"invalid YAML in frontmatter: {problem}",
+        _yaml_hint(yaml_text, mark),
+    )
+
+
 def _yaml_hint(yaml_text: str, mark: Any) -> str | None:
     if mark is None:
         return None
     lines = yaml_text.split("\n")
     line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    if "{{" in line:
+        return (
+            "{{...}} is a template placeholder, not YAML: keep templates in the templates "
+            "folder (`templates` in .vault-tools.toml)"
+        )
     if "[[" in line:
         return 'quote wikilinks in frontmatter: "[[Name]]"'
     if "\t" in line[: len(line) - len(line.lstrip())]:

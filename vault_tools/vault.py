@@ -75,6 +75,7 @@ class Vault:
                         1,
                         1,
                         f"folder cannot be read: {error.strerror or error}",
+                        "fix the folder's permissions, or add it to `ignore`",
                     ),
                 )
                 continue
@@ -148,8 +149,9 @@ class Vault:
         if folders:
             return config.type_folders[max(folders, key=len)], True
         for tag in note.tags:
-            if tag in config.type_tags:
-                return config.type_tags[tag], True
+            type_name = config.type_tags.get(tag.casefold())
+            if type_name is not None:
+                return type_name, True
         for match in config.type_matches:
             if _value_matches(note.frontmatter.get(match.key), match.value):
                 return match.type, True

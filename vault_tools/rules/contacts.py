@@ -60,7 +60,8 @@ def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
             closing.link.line,
             closing.link.column,
             f"referrals go round in a circle: {chain}",
-            "fix the referred_by of the person you met later",
+            "one link in this circle is wrong: correct the referred_by or referrals entry "
+            "that names someone you actually met earlier",
         )
 
 
@@ -70,7 +71,7 @@ def check_duplicate_contacts(context: LintContext) -> Iterator[Diagnostic]:
     for note in context.vault.notes_of_type("contact"):
         if note.is_template:
             continue
-        keys = {("name", normalize(name)) for name in (note.title, *note.aliases)}
+        keys = {("name or alias", normalize(name)) for name in (note.title, *note.aliases)}
         email = note.frontmatter.get("email")
         if isinstance(email, str) and email.strip():
             keys.add(("email", email.strip().casefold()))

@@ -54,7 +54,14 @@ def check_schema(context: LintContext) -> Iterator[Diagnostic]:
 
 
 def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> Iterator[Diagnostic]:
-    instance = as_json(note.frontmatter)
+    # An empty value (`status:` or `email: ""`) means "not filled in yet": the field is
+    # treated as absent, so an empty required field is reported as missing and an empty
+    # optional one is fine.
+    instance = {
+        key: value
+        for key, value in as_json(note.frontmatter).items()
+        if value is not None and value != ""
+    }
     reported: set[tuple[Any, ...]] = set()
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
@@ -66,7 +73,7 @@ def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> I
             continue
         reported.add(field_path)
         where = note.position(*field_path)
-        field_name = ".".join(str(part) for part in field_path) or "frontmatter"
+        field_name = field_label(field_path)
         if error.validator == LINK_TYPE_KEYWORD:
             yield diagnostic(
                 "link-wrong-type",
@@ -74,7 +81,7 @@ def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> I
                 where.line,
                 where.column,
                 f"{field_name}: {error.message}",
-                f'link a {error.validator_value} note: "[[Name]]"',
+                f'link {article(error.validator_value)} note: "[[Name]]"',
             )
             continue
         message, fix = _describe(error)
@@ -86,23 +93,21 @@ def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> I
             f"{field_name}: {message}",
             fix,
         )
-    # A required field that is present but empty is as good as missing.
-    for name in schema.get("required", []):
-        if (
-            name in note.frontmatter
-            and note.frontmatter[name] in (None, "", [])
-            and (name,) not in reported
-        ):
-            reported.add((name,))
-            where = note.position(name)
-            yield diagnostic(
-                "missing-required-field",
-                note.path,
-                where.line,
-                where.column,
-                f"required field {name!r} is empty",
-                f"give {name!r} a value",
-            )
+
+
+def field_label(field_path: tuple[Any, ...]) -> str:
+    """``("referrals", 1)`` as "referrals item 2": people count from one."""
+    label = ""
+    for part in field_path:
+        if isinstance(part, int):
+            label += f" item {part + 1}"
+        else:
+            label += f".{part}" if label else str(part)
+    return label or "frontmatter"
+
+
+def article(noun: str) -> str:
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
 
 
 def _missing(
@@ -113,23 +118,25 @@ def _missing(
         if (name,) in reported:
             continue
         reported.add((name,))
-        where = note.position()
+        empty = name in note.frontmatter
+        where = note.position(name) if empty else note.position()
         reason = ""
         schema_path = list(error.schema_path)
         if schema_path[:1] == ["then"] and isinstance(schema.get("if"), dict):
             condition = list(schema["if"].get("properties", {}))
             if condition:
-                where = note.position(condition[0])
+                where = where if empty else note.position(condition[0])
                 value = note.frontmatter.get(condition[0])
                 reason = f" when {condition[0]} is {value}"
         type_name = note.note_type or "note"
+        if empty:
+            message = f"required field {name!r} is empty{reason}"
+            fix = f"give {name!r} a value (`vault-tools schema {type_name}` describes it)"
+        else:
+            message = f"{type_name} note is missing required field {name!r}{reason}"
+            fix = f"add `{name}:` (`vault-tools schema {type_name}` lists the fields)"
         yield diagnostic(
-            "missing-required-field",
-            note.path,
-            where.line,
-            where.column,
-            f"{type_name} note is missing required field {name!r}{reason}",
-            f"add `{name}:` to the frontmatter (`vault-tools schema {type_name}` lists the fields)",
+            "missing-required-field", note.path, where.line, where.column, message, fix
         )
 
 
@@ -154,8 +161,29 @@ def _describe(error: Any) -> tuple[str, str | None]:
     if kind == "type":
         expected = error.validator_value
         names = expected if isinstance(expected, list) else [expected]
-        return f"{shown} is not {' or '.join(str(_TYPE_NAMES.get(n, n)) for n in names)}", None
+        wanted = " or ".join(str(_TYPE_NAMES.get(n, n)) for n in names)
+        return f"{shown} is not {wanted}", _TYPE_HINTS.get(names[0])
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return (
+            f"{shown} is out of range",
+            f"use a value {_RANGE_WORDS[kind]} {error.validator_value}",
+        )
     return str(error.message), None
+
+
+_RANGE_WORDS = {
+    "minimum": "of at least",
+    "exclusiveMinimum": "greater than",
+    "maximum": "of at most",
+    "exclusiveMaximum": "less than",
+}
+_TYPE_HINTS = {
+    "string": "write text; quote it if YAML reads it as a number, date or list",
+    "integer": "write a whole number, like 30",
+    "number": "write a number, like 30",
+    "array": "write a list, one `- item` per line",
+    "boolean": "write true or false",
+}
 
 
 _TYPE_NAMES = {
@@ -260,8 +288,21 @@ def check_property_types(context: LintContext) -> Iterator[Diagnostic]:
                     where.column,
                     f"{key}: {shown} does not match the property type "
                     f"{expected!r} declared in .obsidian/types.json",
-                    f"write a {expected} value, or change the type in Obsidian",
+                    f"write {_PROPERTY_EXAMPLES.get(expected, expected)}, "
+                    "or change the property type in Obsidian",
                 )
+
+
+_PROPERTY_EXAMPLES = {
+    "text": "text",
+    "multitext": "a list, one `- item` per line",
+    "number": "a number, like 30",
+    "checkbox": "true or false",
+    "date": "a date, like 2026-10-14",
+    "datetime": "a date and time, like 2026-10-14T15:30",
+    "aliases": "a list of names",
+    "tags": "a list of tags",
+}
 
 
 def obsidian_property_types(vault: Vault) -> dict[str, str]:

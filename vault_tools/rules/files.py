@@ -35,6 +35,6 @@ def check_sync_conflicts(context: LintContext) -> Iterator[Diagnostic]:
             path,
             1,
             1,
-            f"{name!r} is a sync conflict copy of {original!r}",
-            f"merge what differs into {original!r}, then delete this copy",
+            f"'{name}' is a sync conflict copy of '{original}'",
+            f"merge what differs into '{original}', then delete this copy",
         )

@@ -51,7 +51,7 @@ def _unresolved(context: LintContext, note: Note, link: Link) -> Diagnostic:
             link.line,
             link.column,
             f"{link.target} was named as a referral but has no contact note yet",
-            f'vault-tools new contact "{link.target}"',
+            f"create the contact note {link.target}.md with `type: contact`",
         )
     named = context.vault.notes_by_alias.get(normalize(link.target), [])
     if named and not link.markdown:

@@ -116,8 +116,9 @@ RULES: tuple[Rule, ...] = (
         "unreadable-file",
         ERROR,
         "Note or folder cannot be read",
-        "Reports a note that could not be read (permissions, or removed while reading).",
-        "A note that cannot be read cannot be checked or indexed.",
+        "Reports a note or folder that could not be read (permissions, or an I/O error).",
+        "A note that cannot be read, or a folder that cannot be listed, cannot be checked "
+        "or indexed: its problems would go unseen.",
         "A note with mode 000.",
         "Fix the file's permissions, or add it to `ignore` in `.vault-tools.toml`.",
     ),
@@ -224,7 +225,8 @@ RULES: tuple[Rule, ...] = (
         "Informational interviews end with names of other people to talk to; this keeps "
         "track of the ones you have not written down.",
         'referrals:\n  - "[[Priya Raman]]"',
-        'Create the contact: `vault-tools new contact "Priya Raman" --referred-by ...`.',
+        "Create the contact note (`contacts/Priya Raman.md` with `type: contact`, "
+        "`source: referral` and `referred_by`) when you are ready to reach out.",
     ),
     # -- VT4xx: contacts and referrals -----------------------------------------
     Rule(
@@ -248,7 +250,8 @@ RULES: tuple[Rule, ...] = (
         "A referral graph is a family tree of introductions; a cycle means one "
         "`referred_by` is wrong, and it hides who the chain started with.",
         "A: referred_by [[B]]; B: referred_by [[A]]",
-        "Fix the `referred_by` of the person you met later.",
+        "Correct the one `referred_by` or `referrals` entry that is wrong: the chain must "
+        "start with someone you found yourself.",
     ),
     Rule(
         "VT403",
