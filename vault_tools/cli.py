@@ -454,5 +454,155 @@ def stats(vault: str, output_format: str, top: int, today: dt.datetime | None) -
         click.echo(stats_text(numbers), nl=False)
 
 
+@cli.command()
+@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Change nothing; exit 1 when a block is out of date (for CI and pre-commit).",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Change nothing; print what would change as a unified diff.",
+)
+@click.option("--force", is_flag=True, help="Also regenerate blocks that were edited by hand.")
+@today_option
+def index(vault: str, check: bool, show_diff: bool, force: bool, today: dt.datetime | None) -> None:
+    """Regenerate the generated blocks in the notes of VAULT.
+
+    A block is any text between `<!-- vault-tools:begin VIEW [key=value ...] -->` and
+    `<!-- vault-tools:end VIEW -->` in any note. Only that text changes; a block edited by
+    hand since it was generated is left alone (see --force).
+
+    \b
+    Views and their arguments:
+      contacts       table of contacts; filter on any contact field, sort=, limit=
+      interviews     table of interviews, newest first; filter, sort=, limit=
+      follow-ups     thank-yous due, contacts awaiting a reply, upcoming interviews
+      referrals      the referral graph (Mermaid) and top referrers
+      organizations  contacts grouped by organization
+      fields         people interviewed per career field
+    e.g. <!-- vault-tools:begin contacts status=contacted sort=-last_contact limit=20 -->
+
+    \b
+    Examples:
+      vault-tools index example_vault
+      vault-tools index --check
+      vault-tools index --diff
+    """
+    from vault_tools.index import plan_index, unified_diff, write_plan
+    from vault_tools.model import Severity
+    from vault_tools.render.diagnostics import as_text
+
+    loaded = open_vault(vault)
+    plan = plan_index(loaded, today=today.date() if today else None, force=force)
+    if plan.diagnostics:
+        click.echo(as_text(plan.diagnostics), nl=False, err=True)
+    failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
+    if plan.blocks == 0 and not plan.diagnostics:
+        click.echo(
+            f"No generated blocks in {vault}. Add one to any note, for example:\n"
+            "  <!-- vault-tools:begin contacts -->\n"
+            "  <!-- vault-tools:end contacts -->\n"
+            "then run `vault-tools index` again.",
+            err=True,
+        )
+        return
+    if show_diff:
+        for update in plan.updates:
+            click.echo(unified_diff(update), nl=False)
+    if check or show_diff:
+        for update in plan.updates:
+            click.echo(f"Out of date: {update.path} ({', '.join(update.views)})", err=True)
+        if not plan.updates:
+            click.echo(f"All {plan.blocks} blocks are up to date.", err=True)
+        sys.exit(1 if failed or (check and plan.updates) else 0)
+    result = write_plan(plan)
+    for update in result.written:
+        click.echo(f"Updated {update.path} ({', '.join(update.views)})", err=True)
+    for path, why in result.skipped:
+        click.echo(f"Not updated: {path}: {why}", err=True)
+    unchanged = plan.blocks - sum(len(update.views) for update in result.written)
+    click.echo(
+        f"{_count(len(result.written), 'note')} updated; {unchanged} of "
+        f"{_count(plan.blocks, 'block')} already up to date.",
+        err=True,
+    )
+    sys.exit(1 if failed or result.skipped else 0)
+
+
+@cli.command()
+@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="Poll for changes (network drives, WSL, file systems without native events).",
+)
+@click.option(
+    "--debounce",
+    type=click.FloatRange(min=0.01),
+    default=0.2,
+    show_default=True,
+    metavar="SECONDS",
+    help="Quiet time after the last change before updating.",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0.05),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Update at the latest this long after a change, even while changes keep coming.",
+)
+@click.option("--no-lint", is_flag=True, help="Do not report new and fixed lint problems.")
+@today_option
+def watch(
+    vault: str,
+    poll: bool,
+    debounce: float,
+    max_wait: float,
+    no_lint: bool,
+    today: dt.datetime | None,
+) -> None:
+    """Keep the generated blocks of VAULT current while you edit its notes.
+
+    Prints a line for each note that changed, each block note it updated and each lint
+    problem that appeared or was fixed. Ctrl-C stops it.
+
+    \b
+    Examples:
+      vault-tools watch example_vault
+      vault-tools watch --poll --debounce 0.5
+    """
+    import signal
+
+    from vault_tools.watch import Watcher, WatchOptions
+
+    loaded = open_vault(vault)
+    options = WatchOptions(
+        poll=poll,
+        debounce=debounce,
+        max_wait=max_wait,
+        lint=not no_lint,
+        today=today.date() if today else None,
+    )
+    watcher = Watcher(
+        loaded, options, report=click.echo, message=lambda text: click.echo(text, err=True)
+    )
+    signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())
+    click.echo(f"Watching {vault} (Ctrl-C to stop)", err=True)
+    try:
+        code = watcher.run()
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def main() -> None:
     cli(prog_name="vault-tools")

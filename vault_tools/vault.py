@@ -177,16 +177,22 @@ class Vault:
                 relative
             ):
                 continue
+            if os.path.isdir(absolute):
+                continue  # a folder stands for its files, which the caller lists
+            exists = os.path.isfile(absolute)
+            note_id = relative[:-3] if relative.lower().endswith(".md") else None
+            known = note_id in self.notes if note_id is not None else relative in self.attachments
+            if not exists and not known and relative not in self.read_diagnostics:
+                continue  # came and went (an editor's temporary file): nothing changed
             affected.add(relative)
             self.read_diagnostics.pop(relative, None)
-            note_id = relative[:-3] if relative.lower().endswith(".md") else None
             if note_id is not None:
                 self.notes.pop(note_id, None)
-                if os.path.isfile(absolute):
+                if exists:
                     self._read_note(relative)
             else:
                 self.attachments.discard(relative)
-                if os.path.isfile(absolute):
+                if exists:
                     self.attachments.add(relative)
         if affected:
             self.notes = dict(sorted(self.notes.items()))

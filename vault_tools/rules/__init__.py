@@ -59,6 +59,13 @@ def check(*rule_names: str) -> Callable[[CheckFunction], CheckFunction]:
 
 def all_checks() -> list[Check]:
     # Importing the family modules registers their checks.
-    from vault_tools.rules import contacts, fields, files, interview_cycle, links  # noqa: F401
+    from vault_tools.rules import (  # noqa: F401
+        blocks,
+        contacts,
+        fields,
+        files,
+        interview_cycle,
+        links,
+    )
 
     return CHECKS

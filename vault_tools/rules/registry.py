@@ -301,6 +301,44 @@ RULES: tuple[Rule, ...] = (
         "contacts/Maya Chen (conflict 2026-01-02).md",
         "Merge what differs into the original note, then delete the copy.",
     ),
+    # -- VT7xx: generated blocks -------------------------------------------------
+    Rule(
+        "VT701",
+        "invalid-block",
+        ERROR,
+        "Generated block markers that do not pair up",
+        "Reports a `vault-tools:begin` marker with no end, a block inside a block, an end "
+        "without a begin, or an end that names another view.",
+        "vault-tools cannot tell where the generated text stops, so it leaves every block "
+        "of the note untouched until the markers are fixed.",
+        "<!-- vault-tools:begin contacts -->\n...\n(no end marker)",
+        "Add or correct the end marker: `<!-- vault-tools:end contacts -->`.",
+    ),
+    Rule(
+        "VT702",
+        "unknown-view",
+        ERROR,
+        "Generated block names an unknown view or argument",
+        "Reports a block whose view is not one vault-tools has, or whose arguments the "
+        "view does not take (or takes with another kind of value).",
+        "The block cannot be generated; it is left as it is.",
+        "<!-- vault-tools:begin contact status=contacted -->",
+        "Use one of the views listed in the message (`vault-tools index --help`): "
+        "contacts, interviews, follow-ups, referrals, organizations, fields.",
+    ),
+    Rule(
+        "VT703",
+        "edited-block",
+        WARNING,
+        "Generated block edited by hand",
+        "Reports a generated block whose text no longer matches the hash vault-tools "
+        "recorded in its begin marker when it wrote it.",
+        "What you typed there would be lost at the next `vault-tools index`, so the block "
+        "is not regenerated until you decide.",
+        "A row added by hand to the contacts table.",
+        "Move your text outside the markers, then run `vault-tools index --force` to "
+        "regenerate the block.",
+    ),
 )
 
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -1,0 +1,291 @@
+"""Generated blocks inside notes: find them, and rewrite them without harming anything else.
+
+A block sits between two HTML comments, each alone on its line::
+
+    <!-- vault-tools:begin contacts status=contacted sort=last_contact -->
+    ...generated...
+    <!-- vault-tools:end contacts -->
+
+When vault-tools writes a block it adds ``hash=`` to the begin marker: a short hash of
+what it generated. A block whose content no longer matches its hash was edited by
+hand and is not overwritten unless forced.
+
+Only the lines between the markers (and the hash in the begin marker) ever change.
+The note's other bytes, its line endings, byte-order mark and file mode stay as they
+were, and the file is replaced atomically, only if it did not change meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shlex
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BEGIN = re.compile(r"^[ \t]*<!--[ \t]*vault-tools:begin(?:[ \t]+(?P<rest>.*?))?[ \t]*-->[ \t]*$")
+END = re.compile(r"^[ \t]*<!--[ \t]*vault-tools:end(?:[ \t]+(?P<view>\S+))?[ \t]*-->[ \t]*$")
+HASH_ARGUMENT = re.compile(r"(?:^|[ \t]+)hash=[0-9a-f]*(?=[ \t]|$)")
+_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Block:
+    view: str
+    arguments: dict[str, str]
+    begin: int
+    """0-based index of the begin marker's line."""
+    end: int
+    """0-based index of the end marker's line."""
+    recorded_hash: str | None
+    content: str
+    """The lines between the markers, joined with \\n (line endings normalized)."""
+
+    @property
+    def edited_by_hand(self) -> bool:
+        return self.recorded_hash is not None and self.recorded_hash != content_hash(self.content)
+
+
+@dataclass(frozen=True)
+class BlockProblem:
+    line: int
+    """1-based line of the file."""
+    message: str
+    fix: str | None = None
+
+
+@dataclass
+class ParsedBlocks:
+    blocks: list[Block] = field(default_factory=list)
+    problems: list[BlockProblem] = field(default_factory=list)
+
+
+def content_hash(content: str) -> str:
+    return hashlib.sha256(content.replace("\r\n", "\n").encode("utf-8")).hexdigest()[:8]
+
+
+def find_blocks(text: str) -> ParsedBlocks:
+    """The well-formed blocks of ``text``, and what is wrong with the others.
+
+    Markers inside fenced code blocks are examples, not blocks. A begin without an end,
+    a block inside a block, an end without a begin or with another view's name is a
+    problem, and no block of the note is rewritten while the note has one.
+    """
+    found = ParsedBlocks()
+    if "vault-tools:" not in text:
+        return found
+    lines = text.split("\n")
+    open_block: tuple[int, str, dict[str, str], str | None] | None = None
+    fence: str | None = None
+    for index, raw_line in enumerate(lines):
+        line = raw_line.rstrip("\r")
+        fence_match = _FENCE.match(line)
+        if fence is not None:
+            if (
+                fence_match
+                and fence_match.group(1)[0] == fence[0]
+                and len(fence_match.group(1)) >= len(fence)
+            ):
+                fence = None
+            continue
+        if fence_match and open_block is None:
+            fence = fence_match.group(1)
+            continue
+        begin = BEGIN.match(line)
+        if begin:
+            if open_block is not None:
+                found.problems.append(
+                    BlockProblem(
+                        index + 1,
+                        f"a block begins inside the {open_block[1]!r} block opened on line "
+                        f"{open_block[0] + 1}; blocks cannot nest",
+                        f"add <!-- vault-tools:end {open_block[1]} --> before this line",
+                    )
+                )
+                return found
+            parsed = _parse_begin(begin.group("rest") or "")
+            if isinstance(parsed, BlockProblem):
+                found.problems.append(BlockProblem(index + 1, parsed.message, parsed.fix))
+                return found
+            view, arguments, recorded = parsed
+            open_block = (index, view, arguments, recorded)
+            continue
+        end = END.match(line)
+        if end:
+            name = end.group("view")
+            if open_block is None:
+                found.problems.append(
+                    BlockProblem(
+                        index + 1,
+                        f"end marker{f' of {name!r}' if name else ''} without a begin",
+                        "delete it, or add the begin marker above the block",
+                    )
+                )
+                return found
+            start, view, arguments, recorded = open_block
+            if name is not None and name != view:
+                found.problems.append(
+                    BlockProblem(
+                        index + 1,
+                        f"end marker of {name!r} closes the {view!r} block "
+                        f"opened on line {start + 1}",
+                        f"write <!-- vault-tools:end {view} -->",
+                    )
+                )
+                return found
+            content = "\n".join(raw.rstrip("\r") for raw in lines[start + 1 : index])
+            found.blocks.append(Block(view, arguments, start, index, recorded, content))
+            open_block = None
+    if open_block is not None:
+        found.problems.append(
+            BlockProblem(
+                open_block[0] + 1,
+                f"the {open_block[1]!r} block is never closed",
+                f"add <!-- vault-tools:end {open_block[1]} --> after the block",
+            )
+        )
+    return found
+
+
+def _parse_begin(rest: str) -> tuple[str, dict[str, str], str | None] | BlockProblem:
+    try:
+        words = shlex.split(rest)
+    except ValueError as error:
+        return BlockProblem(
+            0,
+            f"cannot read the begin marker's arguments: {error}",
+            'quote values with spaces: organization="Acme Corp"',
+        )
+    if not words:
+        return BlockProblem(
+            0,
+            "begin marker names no view",
+            "write <!-- vault-tools:begin VIEW --> (`vault-tools index --help` lists the views)",
+        )
+    view, *pairs = words
+    arguments: dict[str, str] = {}
+    recorded: str | None = None
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key:
+            return BlockProblem(
+                0, f"argument {pair!r} is not key=value", "write arguments as key=value"
+            )
+        if key == "hash":
+            recorded = value
+        else:
+            arguments[key] = value
+    return view, arguments, recorded
+
+
+def replace_blocks(text: str, generated: dict[int, str]) -> str:
+    """``text`` with the content of each block (by begin line) replaced and its hash updated.
+
+    ``generated`` content uses \\n; it is written with the note's own line ending.
+    """
+    lines = text.split("\n")
+    newline_suffix = "\r" if "\r\n" in text else ""
+    for begin in sorted(generated, reverse=True):
+        content = generated[begin]
+        end = _end_of(lines, begin)
+        begin_line = lines[begin]
+        ending = "\r" if begin_line.endswith("\r") else ""
+        marker = begin_line.rstrip("\r")
+        close = marker.rindex("-->")
+        head = HASH_ARGUMENT.sub("", marker[:close].rstrip())
+        marker = f"{head} hash={content_hash(content)} {marker[close:]}"
+        body = [line + newline_suffix for line in content.split("\n")] if content else []
+        lines[begin:end] = [marker + ending, *body]
+    return "\n".join(lines)
+
+
+def _end_of(lines: list[str], begin: int) -> int:
+    for index in range(begin + 1, len(lines)):
+        if END.match(lines[index].rstrip("\r")):
+            return index
+    raise ValueError(f"block at line {begin + 1} has no end marker")
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+class NoteChanged(Exception):
+    """The note changed on disk after it was read; it was not overwritten."""
+
+
+@dataclass(frozen=True)
+class NoteSnapshot:
+    """A note's bytes as read, with what identifies that version on disk."""
+
+    path: Path
+    data: bytes
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def read(cls, path: Path) -> NoteSnapshot:
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            data = handle.read()
+        return cls(path, data, status.st_mtime_ns, status.st_size)
+
+    @property
+    def text(self) -> str:
+        """The note as text without its byte-order mark. Raises UnicodeDecodeError."""
+        return self.data.removeprefix(BOM).decode("utf-8")
+
+    def encode(self, text: str) -> bytes:
+        """``text`` as bytes in this note's encoding, byte-order mark included."""
+        return (BOM if self.data.startswith(BOM) else b"") + text.encode("utf-8")
+
+
+def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
+    """Replace the note read as ``snapshot`` with ``data``; False when nothing changes.
+
+    The new bytes go to a hidden temporary file in the same folder, are flushed to disk
+    and take the note's mode, then replace the note in one step. If the note changed
+    since ``snapshot`` was read, NoteChanged is raised and the note is left alone.
+    OSError (disk full, permissions, read-only) leaves the note intact.
+    """
+    if data == snapshot.data:
+        return False
+    path = snapshot.path
+    status = os.stat(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, status.st_mode & 0o7777)
+        current = NoteSnapshot.read(path)
+        if (current.mtime_ns, current.size, current.data) != (
+            snapshot.mtime_ns,
+            snapshot.size,
+            snapshot.data,
+        ):
+            raise NoteChanged(f"{path} changed while it was being updated; it was left as is")
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(path.parent)
+    return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

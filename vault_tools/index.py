@@ -1,0 +1,202 @@
+"""Regenerate the generated blocks of a vault: plan what would change, then write it.
+
+``plan_index`` reads and renders but writes nothing, so ``index --check`` and
+``--diff`` share it with ``index``; ``write_plan`` applies a plan note by note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from vault_tools.blocks import (
+    NoteChanged,
+    NoteSnapshot,
+    ParsedBlocks,
+    content_hash,
+    find_blocks,
+    replace_blocks,
+    write_atomically,
+)
+from vault_tools.model import Diagnostic, Note
+from vault_tools.render.views import ViewContext, ViewError, render_view
+from vault_tools.rules.registry import diagnostic
+from vault_tools.vault import Vault
+
+MARKER = "vault-tools:begin"
+
+
+@dataclass(frozen=True)
+class NoteUpdate:
+    """One note whose blocks are out of date: its bytes as read and as they should be."""
+
+    snapshot: NoteSnapshot
+    path: str
+    new_data: bytes
+    views: tuple[str, ...]
+
+    @property
+    def old_text(self) -> str:
+        return self.snapshot.data.decode("utf-8", errors="replace")
+
+    @property
+    def new_text(self) -> str:
+        return self.new_data.decode("utf-8", errors="replace")
+
+
+@dataclass
+class IndexPlan:
+    updates: list[NoteUpdate] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    notes_with_blocks: int = 0
+    blocks: int = 0
+
+
+@dataclass
+class WriteResult:
+    written: list[NoteUpdate] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, why) for notes that could not be written; nothing was lost."""
+
+
+def notes_with_blocks(vault: Vault) -> list[Note]:
+    return [note for note in vault.notes.values() if MARKER in note.body]
+
+
+def check_blocks(
+    path: str, parsed: ParsedBlocks, vault: Vault, line_offset: int = 0
+) -> list[Diagnostic]:
+    """Diagnostics for a note's blocks: malformed markers, unknown views or arguments and
+    blocks edited by hand. ``line_offset`` turns the parsed text's lines into the file's."""
+    from vault_tools.render.views import validate_view
+
+    found = [
+        diagnostic(
+            "invalid-block", path, problem.line + line_offset, 1, problem.message, problem.fix
+        )
+        for problem in parsed.problems
+    ]
+    for block in parsed.blocks:
+        line = block.begin + 1 + line_offset
+        try:
+            validate_view(vault, block.view, block.arguments)
+        except ViewError as error:
+            found.append(
+                diagnostic(
+                    "unknown-view",
+                    path,
+                    line,
+                    1,
+                    str(error),
+                    "`vault-tools index --help` lists the views and arguments",
+                )
+            )
+            continue
+        if block.edited_by_hand:
+            found.append(
+                diagnostic(
+                    "edited-block",
+                    path,
+                    line,
+                    1,
+                    f"the {block.view!r} block was edited by hand since it was generated; "
+                    "vault-tools will not overwrite it",
+                    "move your text outside the markers, or run `vault-tools index --force`",
+                )
+            )
+    return found
+
+
+def plan_index(
+    vault: Vault, *, today: dt.date | None = None, force: bool = False, only: set[str] | None = None
+) -> IndexPlan:
+    """What regenerating every block (of the notes in ``only``, if given) would change."""
+    plan = IndexPlan()
+    context = ViewContext(vault, today or dt.date.today(), vault.config.thank_you_hours)
+    for note in notes_with_blocks(vault):
+        if only is not None and note.path not in only:
+            continue
+        path = vault.root / note.path
+        try:
+            snapshot = NoteSnapshot.read(path)
+            text = snapshot.text
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            plan.diagnostics.append(
+                diagnostic(
+                    "unreadable-file",
+                    note.path,
+                    1,
+                    1,
+                    f"note cannot be read for indexing: {reason}",
+                )
+            )
+            continue
+        update = _plan_note(vault, note, snapshot, text, context, force, plan)
+        if update is not None:
+            plan.updates.append(update)
+    return plan
+
+
+def _plan_note(
+    vault: Vault,
+    note: Note,
+    snapshot: NoteSnapshot,
+    text: str,
+    context: ViewContext,
+    force: bool,
+    plan: IndexPlan,
+) -> NoteUpdate | None:
+    parsed = find_blocks(text)
+    problems = check_blocks(note.path, parsed, vault)
+    plan.diagnostics.extend(problems)
+    if not parsed.blocks:
+        return None
+    plan.notes_with_blocks += 1
+    plan.blocks += len(parsed.blocks)
+    if parsed.problems:
+        return None  # a malformed note is left untouched, every block of it
+    refused = {d.line for d in problems if d.rule == "unknown-view"}
+    if not force:
+        refused |= {d.line for d in problems if d.rule == "edited-block"}
+    generated: dict[int, str] = {}
+    views = []
+    for block in parsed.blocks:
+        if block.begin + 1 in refused:
+            continue
+        content = "\n" + render_view(context, block.view, block.arguments) + "\n"
+        if content != block.content or block.recorded_hash != content_hash(content):
+            generated[block.begin] = content
+            views.append(block.view)
+    if not generated:
+        return None
+    new_data = snapshot.encode(replace_blocks(text, generated))
+    if new_data == snapshot.data:
+        return None
+    return NoteUpdate(snapshot, note.path, new_data, tuple(views))
+
+
+def write_plan(plan: IndexPlan) -> WriteResult:
+    result = WriteResult()
+    for update in plan.updates:
+        try:
+            if write_atomically(update.snapshot, update.new_data):
+                result.written.append(update)
+        except NoteChanged:
+            result.skipped.append((update.path, "it changed while being indexed; run again"))
+        except OSError as error:
+            result.skipped.append((update.path, f"cannot be written: {error.strerror or error}"))
+    return result
+
+
+def unified_diff(update: NoteUpdate) -> str:
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            update.old_text.splitlines(keepends=True),
+            update.new_text.splitlines(keepends=True),
+            fromfile=f"a/{update.path}",
+            tofile=f"b/{update.path}",
+        )
+    )
