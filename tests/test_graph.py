@@ -23,8 +23,10 @@ from vault_tools.graph import (
     filter_graph,
     longest_chain,
     paths_to,
+    reach_sizes,
     referral_graph,
     referral_stats,
+    roots,
 )
 from vault_tools.render import graph as views
 from vault_tools.vault import Vault
@@ -349,3 +351,19 @@ def test_stats_text_and_json():
     assert sum(numbers["people_interviewed_per_field"].values()) == 10
     text = run("stats", str(EXAMPLE_VAULT), "--today", "2026-12-01").stdout
     assert "Longest referral chain (4 people)" in text
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_reach_sizes_match_descendants_on_any_graph(edges):
+    graph = nx.DiGraph()
+    for node in range(13):
+        graph.add_node(str(node), kind="contact")
+    graph.add_edges_from((str(a), str(b)) for a, b in edges)
+    sizes = reach_sizes(graph)
+    for node in graph:
+        assert sizes[node] == len(nx.descendants(graph, node) - {node})
+    reached = set()
+    for root in roots(graph):
+        reached |= {root} | nx.descendants(graph, root)
+    assert reached == set(graph)

@@ -160,17 +160,26 @@ def _leads_to(graph: nx.DiGraph[str], node: str, keep: set[str]) -> bool:
 def roots(graph: nx.DiGraph[str]) -> list[str]:
     """Where the referral chains start: nodes nobody referred, plus one node of each
     cycle that no such chain reaches (so every node is reachable from some root)."""
-    import networkx as nx
-
     found = sorted(node for node in graph if graph.in_degree(node) == 0)
-    reached: set[str] = set()
-    for root in found:
-        reached |= {root} | nx.descendants(graph, root)
+    reached = _reachable(graph, found, set())
     for node in sorted(graph):
         if node not in reached:
             found.append(node)
-            reached |= {node} | nx.descendants(graph, node)
+            _reachable(graph, [node], reached)
     return found
+
+
+def _reachable(graph: nx.DiGraph[str], starts: list[str], reached: set[str]) -> set[str]:
+    """Adds to ``reached`` every node reachable from ``starts`` (linear in what is new)."""
+    pending = [node for node in starts if node not in reached]
+    reached.update(pending)
+    while pending:
+        node = pending.pop()
+        for successor in graph.successors(node):
+            if successor not in reached:
+                reached.add(successor)
+                pending.append(successor)
+    return reached
 
 
 # -- finding people -------------------------------------------------------------------
@@ -267,12 +276,36 @@ def longest_chain(graph: nx.DiGraph[str]) -> list[str]:
     return chain
 
 
-def reach(graph: nx.DiGraph[str], node: str) -> set[str]:
+def reach_sizes(graph: nx.DiGraph[str]) -> dict[str, int]:
+    """For every node, how many people (contacts and pending) are reached through it.
+
+    One pass over the condensation (cycles collapsed), with Python integers as bit
+    sets: linear in the graph's size times a word per 64 people, not quadratic.
+    """
     import networkx as nx
 
-    return {
-        other for other in nx.descendants(graph, node) if graph.nodes[other]["kind"] != "source"
+    people = [
+        node for node, data in graph.nodes(data=True) if data["kind"] in ("contact", "pending")
+    ]
+    bit = {node: 1 << index for index, node in enumerate(people)}
+    condensed = nx.condensation(graph)
+    members = {component: condensed.nodes[component]["members"] for component in condensed}
+    own = {
+        component: sum(bit.get(node, 0) for node in nodes) for component, nodes in members.items()
     }
+    below: dict[int, int] = {}
+    for component in reversed(list(nx.topological_sort(condensed))):
+        bits = 0
+        for successor in condensed.successors(component):
+            bits |= own[successor] | below[successor]
+        below[component] = bits
+    sizes = {}
+    for component, nodes in members.items():
+        for node in nodes:
+            # in a cycle, each member also reaches the others of its cycle
+            cycle = own[component] & ~bit.get(node, 0) if len(nodes) > 1 else 0
+            sizes[node] = (below[component] | cycle).bit_count()
+    return sizes
 
 
 def iter_people(graph: nx.DiGraph[str]) -> Iterable[tuple[str, dict[str, Any]]]:
@@ -299,6 +332,7 @@ def referral_stats(
     referrals = [(a, b) for a, b in graph.edges if a in people and b in people]
     interviewed = _interviewed_contacts(vault, today or dt.date.today())
 
+    sizes = reach_sizes(graph)
     referrers = []
     for node in people:
         introduced = graph.out_degree(node)
@@ -308,7 +342,7 @@ def referral_stats(
                     "id": node,
                     "title": people[node]["title"],
                     "introduced": introduced,
-                    "reach": len(reach(graph, node)),
+                    "reach": sizes[node],
                 }
             )
     referrers.sort(key=lambda item: (-item["introduced"], -item["reach"], item["id"]))

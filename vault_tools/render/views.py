@@ -368,7 +368,7 @@ def follow_ups_view(context: ViewContext, arguments: dict[str, str]) -> str:
 
 @view("referrals", "the referral graph as Mermaid, and the top referrers", "contact")
 def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    from vault_tools.graph import GraphFilter, filter_graph, reach, referral_graph
+    from vault_tools.graph import GraphFilter, filter_graph, reach_sizes, referral_graph
     from vault_tools.render.graph import TooManyEdges, to_mermaid
 
     graph = referral_graph(context.vault)
@@ -383,9 +383,10 @@ def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
         diagram = "```mermaid\n" + to_mermaid(graph) + "```"
     except TooManyEdges as error:
         diagram = f"_The referral graph is too large to draw here: {error}._"
+    sizes = reach_sizes(graph)
     referrers = sorted(
         (
-            (graph.out_degree(node), len(reach(graph, node)), str(data["title"]), node)
+            (graph.out_degree(node), sizes[node], str(data["title"]), node)
             for node, data in graph.nodes(data=True)
             if graph.out_degree(node)
         ),
