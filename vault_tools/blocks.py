@@ -62,20 +62,27 @@ class BlockProblem:
 class ParsedBlocks:
     blocks: list[Block] = field(default_factory=list)
     problems: list[BlockProblem] = field(default_factory=list)
+    first_line: int = 1
+    """The file line of the parsed text's first line: blocks' lines are relative to it."""
+
+    def file_line(self, block: Block) -> int:
+        return block.begin + self.first_line
 
 
 def content_hash(content: str) -> str:
     return hashlib.sha256(content.replace("\r\n", "\n").encode("utf-8")).hexdigest()[:8]
 
 
-def find_blocks(text: str) -> ParsedBlocks:
+def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
     """The well-formed blocks of ``text``, and what is wrong with the others.
 
     Markers inside fenced code blocks are examples, not blocks. A begin without an end,
     a block inside a block, an end without a begin or with another view's name is a
-    problem, and no block of the note is rewritten while the note has one.
+    problem, and no block of the note is rewritten while the note has one. ``text``
+    starts on line ``first_line`` of its file; problems carry file lines.
     """
-    found = ParsedBlocks()
+    found = ParsedBlocks(first_line=first_line)
+    shift = first_line - 1
     if "vault-tools:" not in text:
         return found
     lines = text.split("\n")
@@ -100,16 +107,16 @@ def find_blocks(text: str) -> ParsedBlocks:
             if open_block is not None:
                 found.problems.append(
                     BlockProblem(
-                        index + 1,
+                        index + 1 + shift,
                         f"a block begins inside the {open_block[1]!r} block opened on line "
-                        f"{open_block[0] + 1}; blocks cannot nest",
+                        f"{open_block[0] + 1 + shift}; blocks cannot nest",
                         f"add <!-- vault-tools:end {open_block[1]} --> before this line",
                     )
                 )
                 return found
             parsed = _parse_begin(begin.group("rest") or "")
             if isinstance(parsed, BlockProblem):
-                found.problems.append(BlockProblem(index + 1, parsed.message, parsed.fix))
+                found.problems.append(BlockProblem(index + 1 + shift, parsed.message, parsed.fix))
                 return found
             view, arguments, recorded = parsed
             open_block = (index, view, arguments, recorded)
@@ -120,7 +127,7 @@ def find_blocks(text: str) -> ParsedBlocks:
             if open_block is None:
                 found.problems.append(
                     BlockProblem(
-                        index + 1,
+                        index + 1 + shift,
                         f"end marker{f' of {name!r}' if name else ''} without a begin",
                         "delete it, or add the begin marker above the block",
                     )
@@ -130,9 +137,9 @@ def find_blocks(text: str) -> ParsedBlocks:
             if name is not None and name != view:
                 found.problems.append(
                     BlockProblem(
-                        index + 1,
+                        index + 1 + shift,
                         f"end marker of {name!r} closes the {view!r} block "
-                        f"opened on line {start + 1}",
+                        f"opened on line {start + 1 + shift}",
                         f"write <!-- vault-tools:end {view} -->",
                     )
                 )
@@ -143,7 +150,7 @@ def find_blocks(text: str) -> ParsedBlocks:
     if open_block is not None:
         found.problems.append(
             BlockProblem(
-                open_block[0] + 1,
+                open_block[0] + 1 + shift,
                 f"the {open_block[1]!r} block is never closed",
                 f"add <!-- vault-tools:end {open_block[1]} --> after the block",
             )

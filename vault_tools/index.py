@@ -23,7 +23,7 @@ from vault_tools.render.views import ViewContext, ViewError, render_view
 from vault_tools.rules.registry import diagnostic
 from vault_tools.vault import Vault
 
-MARKER = "vault-tools:begin"
+MARKER = "vault-tools:"
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,17 @@ def notes_with_blocks(vault: Vault) -> list[Note]:
     return [note for note in vault.notes.values() if MARKER in note.body]
 
 
-def check_blocks(
-    path: str, parsed: ParsedBlocks, vault: Vault, line_offset: int = 0
-) -> list[Diagnostic]:
+def check_blocks(path: str, parsed: ParsedBlocks, vault: Vault) -> list[Diagnostic]:
     """Diagnostics for a note's blocks: malformed markers, unknown views or arguments and
-    blocks edited by hand. ``line_offset`` turns the parsed text's lines into the file's."""
+    blocks edited by hand, on the lines of the file."""
     from vault_tools.render.views import validate_view
 
     found = [
-        diagnostic(
-            "invalid-block", path, problem.line + line_offset, 1, problem.message, problem.fix
-        )
+        diagnostic("invalid-block", path, problem.line, 1, problem.message, problem.fix)
         for problem in parsed.problems
     ]
     for block in parsed.blocks:
-        line = block.begin + 1 + line_offset
+        line = parsed.file_line(block)
         try:
             validate_view(vault, block.view, block.arguments)
         except ViewError as error:
@@ -162,7 +158,7 @@ def _plan_note(
     generated: dict[int, str] = {}
     views = []
     for block in parsed.blocks:
-        if block.begin + 1 in refused:
+        if parsed.file_line(block) in refused:
             continue
         content = "\n" + render_view(context, block.view, block.arguments) + "\n"
         if content != block.content or block.recorded_hash != content_hash(content):

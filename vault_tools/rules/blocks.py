@@ -13,5 +13,5 @@ from vault_tools.rules import LintContext, check
 @check("invalid-block", "unknown-view", "edited-block")
 def check_generated_blocks(context: LintContext) -> Iterator[Diagnostic]:
     for note in notes_with_blocks(context.vault):
-        parsed = find_blocks(note.body)
-        yield from check_blocks(note.path, parsed, context.vault, note.body_line - 1)
+        parsed = find_blocks(note.body, first_line=note.body_line)
+        yield from check_blocks(note.path, parsed, context.vault)
