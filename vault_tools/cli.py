@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from vault_tools import __version__
+from vault_tools.errors import ConfigError, VaultError
+from vault_tools.render.graph import FORMATS as GRAPH_FORMATS
+from vault_tools.render.graph import MERMAID_MAX_EDGES
 
 if TYPE_CHECKING:
     from vault_tools.vault import Vault
@@ -31,14 +34,28 @@ def fail(message: str) -> NoReturn:
     raise UsageProblem(message)
 
 
-def open_vault(path: str) -> Vault:
-    from vault_tools.config import ConfigError
-    from vault_tools.vault import Vault, VaultError
+def open_vault(path: str | None) -> Vault:
+    """The vault at ``path``; without one, the nearest folder upwards that holds
+    ``.vault-tools.toml`` or ``.obsidian/`` (as git finds its repository), else ".".
+    """
+    from vault_tools.vault import Vault, find_vault_root
 
+    return Vault.load(Path(path) if path is not None else find_vault_root(Path.cwd()))
+
+
+def shown_path(folder: Path) -> str:
+    """``folder`` relative to the current folder when inside it (as CI annotations need),
+    else absolute."""
+    absolute = folder.resolve()
     try:
-        return Vault.load(Path(path))
-    except (VaultError, ConfigError) as error:
-        fail(str(error))
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+vault_argument = click.argument(
+    "vault", required=False, default=None, type=click.Path(file_okay=False, path_type=str)
+)
 
 
 def split_rules(values: tuple[str, ...]) -> list[str]:
@@ -66,7 +83,17 @@ today_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """Turns the library's configuration and vault errors into exit 2 with a message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, VaultError) as error:
+            raise UsageProblem(str(error)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vault-tools")
 def cli() -> None:
     """Keep a vault of informational-interview notes in shape.
@@ -78,7 +105,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@vault_argument
 @format_option("text", "json", "github")
 @click.option(
     "--select",
@@ -102,7 +129,7 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @today_option
 def lint(
-    vault: str,
+    vault: str | None,
     output_format: str,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -137,7 +164,7 @@ def lint(
         )
     except ValueError as error:
         fail(str(error))
-    click.echo(render(found, output_format, prefix=vault), nl=False)
+    click.echo(render(found, output_format, prefix=shown_path(loaded.root)), nl=False)
     click.echo(summary(found, len(loaded.notes)), err=True)
     threshold = Severity.parse(fail_on) if fail_on else loaded.config.fail_on
     sys.exit(0 if exit_zero else exit_code(found, threshold))
@@ -221,11 +248,8 @@ def schema(note_type: str | None, vault_path: str | None) -> None:
     click.echo(json.dumps(schemas[note_type], indent=2, ensure_ascii=False))
 
 
-GRAPH_FORMATS = ("mermaid", "dot", "json", "graphml", "gexf", "tree", "svg", "png")
-
-
 def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The options that narrow the referral graph, shared by `graph` and `stats`."""
+    """The options that narrow the referral graph."""
     options = [
         click.option(
             "--from",
@@ -248,47 +272,13 @@ def filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def build_graph(
-    loaded: Vault,
-    *,
-    include_root: bool,
-    start: str | None = None,
-    depth: int | None = None,
-    organization: str | None = None,
-    field: str | None = None,
-    status: str | None = None,
-) -> Any:
-    from vault_tools.graph import GraphFilter, filter_graph, referral_graph
-
-    graph = referral_graph(loaded, include_root=include_root)
-    start_node = find_person(graph, loaded, start) if start else None
-    wanted = GraphFilter(
-        start=start_node, depth=depth, organization=organization, field=field, status=status
-    )
-    return filter_graph(graph, wanted)
-
-
-def find_person(graph: Any, loaded: Vault, name: str) -> str:
-    """The one graph node NAME names; exit 2 listing candidates otherwise."""
-    from vault_tools.graph import candidates_like, find_nodes
-
-    matches = find_nodes(graph, loaded, name)
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        fail(f"{name!r} matches several people: {', '.join(matches)}; write the note id")
-    close = candidates_like(graph, name)
-    hint = f"; did you mean: {', '.join(close)}?" if close else ""
-    fail(f"no contact named {name!r} in {loaded.root}{hint}")
-
-
 @cli.command()
-@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@vault_argument
 @format_option(*GRAPH_FORMATS)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False),
     default=None,
     help="Write to FILE instead of stdout (required for svg and png).",
 )
@@ -302,12 +292,12 @@ def find_person(graph: Any, loaded: Vault, name: str) -> str:
 @click.option(
     "--max-edges",
     type=click.IntRange(min=1),
-    default=500,
+    default=MERMAID_MAX_EDGES,
     show_default=True,
     help="Mermaid's edge limit: above it, say so instead of drawing.",
 )
 def graph(
-    vault: str,
+    vault: str | None,
     output_format: str,
     output: str | None,
     start: str | None,
@@ -330,60 +320,30 @@ def graph(
       vault-tools graph example_vault --format tree --root
       vault-tools graph example_vault --from "Maya Chen" --depth 2 --format svg -o maya.svg
     """
+    from vault_tools.graph import GraphFilter, PersonNotFound, build_graph
     from vault_tools.render import graph as views
 
     loaded = open_vault(vault)
-    drawn = build_graph(
-        loaded,
-        include_root=include_root,
-        start=start,
-        depth=depth,
-        organization=organization,
-        field=field,
-        status=status,
-    )
-    if output_format in ("svg", "png"):
-        if output is None:
-            fail(f"--format {output_format} needs a file: add -o FILE.{output_format}")
-        run_graphviz(views.to_dot(drawn), output_format, output)
-        return
+    if output_format in views.PICTURE_FORMATS and output is None:
+        fail(f"--format {output_format} needs a file: add -o FILE.{output_format}")
+    wanted = GraphFilter(depth=depth, organization=organization, field=field, status=status)
     try:
-        text = {
-            "mermaid": lambda: views.to_mermaid(drawn, max_edges=max_edges),
-            "dot": lambda: views.to_dot(drawn),
-            "json": lambda: views.to_json(drawn),
-            "graphml": lambda: views.to_graphml(drawn),
-            "gexf": lambda: views.to_gexf(drawn),
-            "tree": lambda: views.to_tree(drawn),
-        }[output_format]()
-    except views.TooManyEdges as error:
+        drawn = build_graph(loaded, include_root=include_root, start=start, wanted=wanted)
+        if output_format in views.PICTURE_FORMATS:
+            assert output is not None
+            views.draw_with_graphviz(drawn, output_format, output)
+            click.echo(f"Wrote {output}", err=True)
+            return
+        text = views.render_graph(drawn, output_format, max_edges=max_edges)
+    except (PersonNotFound, views.TooManyEdges, views.GraphvizError) as error:
         fail(str(error))
     if output is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}", err=True)
-
-
-def run_graphviz(dot_source: str, output_format: str, output: str) -> None:
-    import shutil
-    import subprocess
-
-    executable = shutil.which("dot")
-    if executable is None:
-        fail(
-            "Graphviz's `dot` is not installed, so svg and png cannot be drawn. Install it "
-            "(Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "
-            "Windows: winget install graphviz), or use --format dot or mermaid."
-        )
-    result = subprocess.run(
-        [executable, f"-T{output_format}", "-o", output],
-        input=dot_source.encode("utf-8"),
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        fail(f"Graphviz failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+    except OSError as error:
+        fail(f"{output}: cannot be written: {error.strerror or error}")
     click.echo(f"Wrote {output}", err=True)
 
 
@@ -406,20 +366,22 @@ def path(name: str, vault_path: str | None, every: bool) -> None:
     \b
     Examples:
       vault-tools path "Tomas Reyes" --vault example_vault
-      vault-tools path tomas --all
+      vault-tools path "tomas reyes" --all
     """
-    from vault_tools.graph import paths_to, referral_graph
+    from vault_tools.graph import PersonNotFound, find_person, paths_to, referral_graph
     from vault_tools.render.graph import paths_text
-    from vault_tools.vault import find_vault_root
 
-    loaded = open_vault(str(vault_path or find_vault_root(Path.cwd())))
+    loaded = open_vault(vault_path)
     full = referral_graph(loaded, include_root=True)
-    target = find_person(full, loaded, name)
+    try:
+        target = find_person(full, loaded, name)
+    except PersonNotFound as error:
+        fail(str(error))
     click.echo(paths_text(full, target, paths_to(full, target, every=every)), nl=False)
 
 
 @cli.command()
-@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@vault_argument
 @format_option("text", "json")
 @click.option(
     "--top",
@@ -429,7 +391,7 @@ def path(name: str, vault_path: str | None, every: bool) -> None:
     help="How many top referrers to show.",
 )
 @today_option
-def stats(vault: str, output_format: str, top: int, today: dt.datetime | None) -> None:
+def stats(vault: str | None, output_format: str, top: int, today: dt.datetime | None) -> None:
     """Count contacts and referrals and answer where your network came from.
 
     Top referrers and their reach, the longest chain, referred people not yet
@@ -455,7 +417,7 @@ def stats(vault: str, output_format: str, top: int, today: dt.datetime | None) -
 
 
 @cli.command()
-@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@vault_argument
 @click.option(
     "--check",
     is_flag=True,
@@ -469,7 +431,9 @@ def stats(vault: str, output_format: str, top: int, today: dt.datetime | None) -
 )
 @click.option("--force", is_flag=True, help="Also regenerate blocks that were edited by hand.")
 @today_option
-def index(vault: str, check: bool, show_diff: bool, force: bool, today: dt.datetime | None) -> None:
+def index(
+    vault: str | None, check: bool, show_diff: bool, force: bool, today: dt.datetime | None
+) -> None:
     """Regenerate the generated blocks in the notes of VAULT.
 
     A block is any text between `<!-- vault-tools:begin VIEW [key=value ...] -->` and
@@ -503,7 +467,7 @@ def index(vault: str, check: bool, show_diff: bool, force: bool, today: dt.datet
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
     if plan.blocks == 0 and not plan.diagnostics:
         click.echo(
-            f"No generated blocks in {vault}. Add one to any note, for example:\n"
+            f"No generated blocks in {loaded.root}. Add one to any note, for example:\n"
             "  <!-- vault-tools:begin contacts -->\n"
             "  <!-- vault-tools:end contacts -->\n"
             "then run `vault-tools index` again.",
@@ -534,7 +498,7 @@ def index(vault: str, check: bool, show_diff: bool, force: bool, today: dt.datet
 
 
 @cli.command()
-@click.argument("vault", default=".", type=click.Path(file_okay=False, path_type=str))
+@vault_argument
 @click.option(
     "--poll",
     is_flag=True,
@@ -559,7 +523,7 @@ def index(vault: str, check: bool, show_diff: bool, force: bool, today: dt.datet
 @click.option("--no-lint", is_flag=True, help="Do not report new and fixed lint problems.")
 @today_option
 def watch(
-    vault: str,
+    vault: str | None,
     poll: bool,
     debounce: float,
     max_wait: float,
@@ -592,7 +556,7 @@ def watch(
         loaded, options, report=click.echo, message=lambda text: click.echo(text, err=True)
     )
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())
-    click.echo(f"Watching {vault} (Ctrl-C to stop)", err=True)
+    click.echo(f"Watching {loaded.root} (Ctrl-C to stop)", err=True)
     try:
         code = watcher.run()
     except KeyboardInterrupt:

@@ -37,14 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vault_tools.errors import ConfigError
 from vault_tools.model import Severity
 
+__all__ = ["Config", "ConfigError", "SchemaOverride", "TypeMatch", "load_config"]
+
 CONFIG_FILE = ".vault-tools.toml"
+DEFAULT_TYPES = ("contact", "interview", "organization")
 DEFAULT_TEMPLATES = "templates"
-
-
-class ConfigError(Exception):
-    """A problem in the configuration; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     reader.no_unknown_keys(lint, {"select", "ignore", "fail_on", "severity"}, "lint")
 
     hours = data.get("thank_you_hours", 24)
-    if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
-        reader.fail("thank_you_hours", f"must be a positive whole number of hours, not {hours!r}")
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 0 < hours <= 24 * 366:
+        reader.fail(
+            "thank_you_hours", f"must be a whole number of hours from 1 to 8784, not {hours!r}"
+        )
 
     matches = []
     match_list = types.get("match", [])
@@ -166,6 +168,23 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         _check_rule(reader, f"lint.select[{index}]", name)
     for index, name in enumerate(ignore_rules):
         _check_rule(reader, f"lint.ignore[{index}]", name)
+
+    known_types = set(DEFAULT_TYPES) | set(schemas)
+    for where, type_name in [
+        *(
+            (f"types.folders.{k}", v)
+            for k, v in reader.string_map(types, "folders", "types").items()
+        ),
+        *((f"types.tags.{k}", v) for k, v in reader.string_map(types, "tags", "types").items()),
+        *((f"types.match[{i}].type", m.type) for i, m in enumerate(matches)),
+    ]:
+        if type_name not in known_types:
+            reader.fail(
+                where,
+                f"unknown note type {type_name!r} (known: "
+                f"{', '.join(sorted(known_types))}; add [schema.{type_name}] "
+                "to define a new one)",
+            )
 
     templates = data.get("templates")
     if templates is not None and not isinstance(templates, str):

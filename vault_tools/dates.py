@@ -7,9 +7,13 @@ from typing import Any
 
 
 def as_moment(value: Any) -> dt.date | None:
-    """A frontmatter date or datetime (or ISO string) as a date or naive datetime; else None."""
+    """A frontmatter date or datetime (or ISO string) as a date or naive datetime; else None.
+
+    A datetime with an offset is converted to UTC first, so that two moments written in
+    different time zones compare as the moments they are.
+    """
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
+        return _naive(value)
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -17,10 +21,16 @@ def as_moment(value: Any) -> dt.date | None:
         try:
             if len(text) == 10:
                 return dt.date.fromisoformat(text)
-            return dt.datetime.fromisoformat(text).replace(tzinfo=None)
+            return _naive(dt.datetime.fromisoformat(text))
         except ValueError:
             return None
     return None
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def day_of(moment: dt.date) -> dt.date:

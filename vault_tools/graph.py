@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from vault_tools.dates import as_moment, day_of
@@ -28,7 +28,10 @@ NODE_FIELDS = ("organization", "field", "status", "source")
 
 
 def referral_graph(vault: Vault, *, include_root: bool = False) -> nx.DiGraph[str]:
-    """A DiGraph of referrals: node and edge attributes are documented in the README."""
+    """A DiGraph of referrals: node and edge attributes are documented in the README.
+
+    Self-referrals (reported by lint as ``self-referral``) are not edges.
+    """
     import networkx as nx
 
     graph: nx.DiGraph[str] = nx.DiGraph()
@@ -39,9 +42,10 @@ def referral_graph(vault: Vault, *, include_root: bool = False) -> nx.DiGraph[st
     for edge in referral_edges(vault):
         referrer = _node_id(graph, edge.referrer.id, edge.referrer.pending, pending_ids)
         referred = _node_id(graph, edge.referred.id, edge.referred.pending, pending_ids)
-        _add_statement(graph, referrer, referred, edge)
+        if referrer != referred:
+            _add_statement(graph, referrer, referred, edge)
     if include_root:
-        _add_root(graph)
+        add_root(graph)
     return graph
 
 
@@ -86,7 +90,9 @@ def _add_statement(
     )
 
 
-def _add_root(graph: nx.DiGraph[str]) -> None:
+def add_root(graph: nx.DiGraph[str]) -> None:
+    """Add the node for you, linked through one node per source to each contact that
+    nobody referred (in this graph)."""
     graph.add_node(ROOT, title="Me", kind="root", pending=False, **dict.fromkeys(NODE_FIELDS))
     found_yourself = [
         node
@@ -182,7 +188,40 @@ def _reachable(graph: nx.DiGraph[str], starts: list[str], reached: set[str]) -> 
     return reached
 
 
+def build_graph(
+    vault: Vault, *, include_root: bool = False, start: str | None = None, wanted: GraphFilter
+) -> nx.DiGraph[str]:
+    """The referral graph narrowed by ``wanted``; ``start`` is a name (title, alias or id)
+    resolved with ``find_person``. The root, if asked for, is added after filtering, so
+    depths count referrals between people."""
+    graph = referral_graph(vault)
+    if start is not None:
+        wanted = replace(wanted, start=find_person(graph, vault, start))
+    graph = filter_graph(graph, wanted)
+    if include_root:
+        add_root(graph)
+    return graph
+
+
 # -- finding people -------------------------------------------------------------------
+
+
+class PersonNotFound(ValueError):
+    """No person, or several, go by a name; the message lists candidates."""
+
+
+def find_person(graph: nx.DiGraph[str], vault: Vault, name: str) -> str:
+    """The one node ``name`` names (title, alias or id, any case); PersonNotFound otherwise."""
+    matches = find_nodes(graph, vault, name)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise PersonNotFound(
+            f"{name!r} matches several people: {', '.join(matches)}; write the note id"
+        )
+    close = candidates_like(graph, name)
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    raise PersonNotFound(f"no contact named {name!r} in {vault.root}{hint}")
 
 
 def find_nodes(graph: nx.DiGraph[str], vault: Vault, name: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from vault_tools.model import Diagnostic, Severity
 from vault_tools.rules import LintContext, all_checks
-from vault_tools.rules.registry import select
+from vault_tools.rules.registry import diagnostic, select
 from vault_tools.schema import effective_schemas
 from vault_tools.vault import Vault
 
@@ -39,7 +39,7 @@ def lint(
     for registered in all_checks():
         if chosen.intersection(registered.rules):
             found.extend(registered.function(context))
-    suppressed = _suppressions(vault)
+    suppressed = _suppressions(vault, found)
     kept = []
     for item in found:
         if item.rule not in chosen or item.rule in suppressed.get(item.path, ()):
@@ -56,19 +56,36 @@ def exit_code(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> int:
     return int(any(item.severity.rank >= fail_on.rank for item in diagnostics))
 
 
-def _suppressions(vault: Vault) -> dict[str, set[str]]:
-    """Rules each note turns off for itself with ``vault-tools-ignore: [rule, ...]``."""
+def _suppressions(vault: Vault, found: list[Diagnostic]) -> dict[str, set[str]]:
+    """Rules each note turns off for itself with ``vault-tools-ignore: [rule, ...]``.
+
+    A name that is no rule is reported (into ``found``), not silently dropped.
+    """
     suppressed: dict[str, set[str]] = {}
     for note in vault.notes.values():
         value: Any = note.frontmatter.get(SUPPRESS_KEY)
         if value is None:
             continue
-        names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        names = value if isinstance(value, list) else [value]
         rules: set[str] = set()
-        for name in names:
+        for index, name in enumerate(names):
             try:
                 rules |= select([str(name)])
-            except ValueError:
-                continue
+            except ValueError as error:
+                where = (
+                    note.position(SUPPRESS_KEY, index)
+                    if isinstance(value, list)
+                    else note.position(SUPPRESS_KEY)
+                )
+                found.append(
+                    diagnostic(
+                        "invalid-field-value",
+                        note.path,
+                        where.line,
+                        where.column,
+                        f"{SUPPRESS_KEY}: {error}",
+                        "list rule names or codes, like broken-link",
+                    )
+                )
         suppressed[note.path] = rules
     return suppressed

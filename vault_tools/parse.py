@@ -54,14 +54,17 @@ _DEFAULT_TAG = {
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*)\]\]")
 MARKDOWN_LINK = re.compile(
     r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-    r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+    r"\([ \t]*+(<[^<>\n]*>|[^\s()]*+(?:\([^\s()]*\)[^\s()]*+)*+)"
+    r"(?:[ \t]++(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*+\)"
 )
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
-_CODE_OR_COMMENT = re.compile(
-    r"<!--.*?-->|(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL
+_BACKTICKS = re.compile(r"`+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILINE)
+_SETEXT_HEADING = re.compile(
+    r"^[ \t]{0,3}([^\s#>|\-*+][^\n]*)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE
 )
-_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$", re.MULTILINE)
 _INLINE_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\\\]^`{|}~]+)")
 _YAML_KEY_LINE = re.compile(r"^[\w\"'-][^:\n]*:(\s|$)")
@@ -131,11 +134,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
             _links_in_text(masked_body, template, body, lambda offset: locate(body_start + offset))
         )
 
-    headings = (
-        tuple(m.group(1).strip() for m in _HEADING.finditer(masked_body))
-        if "#" in masked_body
-        else ()
-    )
+    headings = _headings(masked_body)
     block_ids = frozenset(m.group(1) for m in _BLOCK_ID.finditer(masked_body))
     tags = _frontmatter_strings(frontmatter, "tags", "tag")
     tags += _inline_tags(masked_body)
@@ -405,6 +404,10 @@ def _inspect_nodes(
             kept: list[tuple[yaml.Node, yaml.Node]] = []
             for key_node, value_node in node.value:
                 key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key != "<<":
+                    # Keys are read as written (`null:` is "null", `on:` is "on"), so that
+                    # the frontmatter and the positions recorded here agree.
+                    key_node.tag = "tag:yaml.org,2002:str"
                 if key is not None and key != "<<" and key in seen_keys:
                     line, column = here(key_node)
                     diagnostics.append(
@@ -786,13 +789,89 @@ def mask_code_and_comments(text: str) -> str:
 
 
 def _mask_inline(text: str) -> str:
+    """Blank out inline code spans and HTML comments, scanning once from the left.
+
+    A code span closes at the next run of as many backticks before a blank line; a
+    comment at the next ``-->``. Unclosed ones are plain text. Each opener is matched
+    with a lookup, not a rescan, so hostile input stays linear (n log n).
+    """
     if "`" not in text and "<!--" not in text:
         return text
-    return _CODE_OR_COMMENT.sub(lambda m: _blank(m.group(0)), text)
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    starts_by_length: dict[int, list[int]] = {}
+    ends = {}
+    for start, end in runs:
+        starts_by_length.setdefault(end - start, []).append(start)
+        ends[start] = end
+    blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    comments_can_close = True
+    run_index = 0
+    position = 0
+    while True:
+        while run_index < len(runs) and runs[run_index][0] < position:
+            run_index += 1
+        next_run = runs[run_index][0] if run_index < len(runs) else -1
+        next_comment = text.find("<!--", position) if comments_can_close else -1
+        if next_comment != -1 and (next_run == -1 or next_comment < next_run):
+            close = text.find("-->", next_comment + 4)
+            if close == -1:
+                comments_can_close = False  # no later comment can close either
+                continue
+            spans.append((next_comment, close + 3))
+            position = close + 3
+            continue
+        if next_run == -1:
+            break
+        start, end = runs[run_index]
+        same = starts_by_length[end - start]
+        candidate = bisect.bisect_left(same, end)
+        blank = bisect.bisect_left(blank_lines, end)
+        limit = blank_lines[blank] if blank < len(blank_lines) else len(text)
+        if candidate < len(same) and same[candidate] < limit:
+            closer = same[candidate]
+            spans.append((start, ends[closer]))
+            position = ends[closer]
+        else:
+            position = end
+    if not spans:
+        return text
+    pieces = []
+    last = 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        pieces.append(_blank(text[start:end]))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _blank(text: str) -> str:
     return re.sub(r"[^\n]", " ", text)
+
+
+def _headings(text: str) -> tuple[str, ...]:
+    """ATX headings (``## Notes``, closing hashes dropped) and setext headings
+    (a line underlined with ``===`` or ``---``), in order."""
+    found: list[tuple[int, str]] = []
+    if "#" in text:
+        for match in _HEADING.finditer(text):
+            heading = _without_closing_hashes(match.group(1) or "")
+            if heading:
+                found.append((match.start(), heading))
+    if "\n=" in text or "\n-" in text or "\n " in text:
+        for match in _SETEXT_HEADING.finditer(text):
+            found.append((match.start(), match.group(1).strip()))
+    return tuple(heading for _, heading in sorted(found))
+
+
+def _without_closing_hashes(heading: str) -> str:
+    """``Notes ##`` is ``Notes``; ``Learn C#`` keeps its ``#`` (no space before it)."""
+    heading = heading.strip()
+    bare = heading.rstrip("#")
+    if bare != heading and (not bare or bare[-1] in " \t"):
+        heading = bare.strip()
+    return heading
 
 
 def _inline_tags(text: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vault_tools.links import normalize
 from vault_tools.model import Link, Note
 from vault_tools.vault import Vault
 
@@ -77,6 +78,15 @@ def _person(vault: Vault, link: Link, source: Note) -> Person | None:
     """The contact a link names; a pending Person when nothing resolves; None otherwise."""
     resolution = vault.resolve(link, source)
     if resolution.broken:
+        # Obsidian does not resolve `[[Alias]]`, and lint says so; the person meant is
+        # still clear, so the graph does not invent a pending duplicate of them.
+        aliased = [
+            n
+            for n in vault.notes_by_alias.get(normalize(link.target), [])
+            if n.note_type == "contact"
+        ]
+        if len(aliased) == 1:
+            return Person(aliased[0].id)
         return Person(link.target, pending=True)
     target = vault.note_at(resolution.path)
     if target is None or target.note_type != "contact":

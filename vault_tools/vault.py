@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
+from vault_tools.errors import VaultError
 from vault_tools.links import LinkResolver, Resolution, normalize
 from vault_tools.model import Diagnostic, Link, Note
 from vault_tools.parse import parse_note
 from vault_tools.rules.registry import diagnostic
 
-KNOWN_TYPES = ("contact", "interview", "organization")
-
-
-class VaultError(Exception):
-    """The vault cannot be opened at all (missing folder, not a folder)."""
+__all__ = ["Vault", "VaultError", "find_vault_root"]
 
 
 class Vault:

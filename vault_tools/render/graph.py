@@ -17,8 +17,53 @@ MERMAID_MAX_EDGES = 500
 """Mermaid refuses to render more edges than this by default (its maxEdges setting)."""
 
 
+FORMATS = ("mermaid", "dot", "json", "graphml", "gexf", "tree", "svg", "png")
+PICTURE_FORMATS = ("svg", "png")
+
+
 class TooManyEdges(ValueError):
     """The diagram would exceed Mermaid's edge limit; a filter is needed."""
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz is missing or failed; the message says how to go on."""
+
+
+def render_graph(
+    graph: nx.DiGraph[str], output_format: str, *, max_edges: int = MERMAID_MAX_EDGES
+) -> str:
+    """``graph`` as text in one of the text formats (every format but svg and png)."""
+    renderers = {
+        "mermaid": lambda: to_mermaid(graph, max_edges=max_edges),
+        "dot": lambda: to_dot(graph),
+        "json": lambda: to_json(graph),
+        "graphml": lambda: to_graphml(graph),
+        "gexf": lambda: to_gexf(graph),
+        "tree": lambda: to_tree(graph),
+    }
+    return renderers[output_format]()
+
+
+def draw_with_graphviz(graph: nx.DiGraph[str], output_format: str, output: str) -> None:
+    """Draw ``graph`` as svg or png into ``output`` with Graphviz's ``dot``."""
+    import shutil
+    import subprocess
+
+    executable = shutil.which("dot")
+    if executable is None:
+        raise GraphvizError(
+            "Graphviz's `dot` is not installed, so svg and png cannot be drawn. Install it "
+            "(Debian/Ubuntu: sudo apt install graphviz; macOS: brew install graphviz; "
+            "Windows: winget install graphviz), or use --format dot or mermaid."
+        )
+    result = subprocess.run(
+        [executable, f"-T{output_format}", "-o", output],
+        input=to_dot(graph).encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise GraphvizError(f"Graphviz failed: {result.stderr.decode('utf-8', 'replace').strip()}")
 
 
 # -- Mermaid ---------------------------------------------------------------------------

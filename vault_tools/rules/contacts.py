@@ -50,7 +50,7 @@ def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
             continue
         start = min(component)
         cycle = nx.find_cycle(graph.subgraph(component), source=start)
-        people = [referrer for referrer, _ in cycle] + [start]
+        people = [referrer for referrer, _ in cycle] + [cycle[0][0]]
         closing = statements[cycle[-1]]
         note = context.vault.notes[closing.note]
         chain = " → ".join(context.vault.notes[person].title for person in people)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from vault_tools.config import ConfigError
 from vault_tools.model import Diagnostic, Note
 from vault_tools.parse import WIKILINK, wikilink
 from vault_tools.rules import LintContext, check
@@ -50,7 +51,16 @@ def check_schema(context: LintContext) -> Iterator[Diagnostic]:
             extended = library.validators.extend(base, {LINK_TYPE_KEYWORD: link_type})
             validators[key] = extended(schema, format_checker=formats)
         current[:] = [note]
-        yield from _schema_diagnostics(note, validators[key], validators[key].schema)
+        try:
+            found = list(_schema_diagnostics(note, validators[key], validators[key].schema))
+        except Exception as error:  # noqa: BLE001
+            # A config schema that passed check_schema can still fail while validating
+            # (an unresolvable $ref, a regex Python cannot compile): the config's fault.
+            raise ConfigError(
+                f"{vault.config.path}: schema.{note.note_type}: cannot be used to validate "
+                f"{note.path}: {error}"
+            ) from None
+        yield from found
 
 
 def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> Iterator[Diagnostic]:
@@ -59,7 +69,7 @@ def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> I
     # optional one is fine.
     instance = {
         key: value
-        for key, value in as_json(note.frontmatter).items()
+        for key, value in json_value(note.frontmatter).items()
         if value is not None and value != ""
     }
     reported: set[tuple[Any, ...]] = set()
@@ -250,15 +260,17 @@ def _link_type_problem(vault: Vault, note: Note, value: Any, expected: str) -> s
     return f"[[{link.target}]] is {kind}, not a {expected}"
 
 
-def as_json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """Frontmatter as JSON Schema sees it: dates as ISO strings, keys as strings."""
     if isinstance(value, dict):
-        return {str(key): as_json(item) for key, item in value.items()}
+        return {str(key): json_value(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [as_json(item) for item in value]
+        return [json_value(item) for item in value]
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, (bytes, set, tuple)):
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted((json_value(item) for item in value), key=str)
+    if isinstance(value, bytes):
         return str(value)
     return value
 
@@ -274,13 +286,15 @@ def check_property_types(context: LintContext) -> Iterator[Diagnostic]:
     for note in context.vault.notes.values():
         if note.is_template or not note.frontmatter_valid:
             continue
+        # A field the note's schema describes is checked (and reported) by the schema.
+        constrained = set(context.schemas.get(note.note_type or "", {}).get("properties", {}))
         for key, value in note.frontmatter.items():
-            expected = declared.get(key)
+            expected = declared.get(key) if key not in constrained else None
             if expected is None or value is None or value == "" or value == []:
                 continue
             if not _fits_property_type(value, expected):
                 where = note.position(key)
-                shown = json.dumps(as_json(value), ensure_ascii=False)
+                shown = json.dumps(json_value(value), ensure_ascii=False)
                 yield diagnostic(
                     "property-type-mismatch",
                     note.path,
@@ -358,3 +372,30 @@ def _is_iso(value: Any, kind: type) -> bool:
             return False
         return parsed is not None
     return kind is dt.datetime and isinstance(value, dt.date)
+
+
+@check("unknown-note-type")
+def check_note_types(context: LintContext) -> Iterator[Diagnostic]:
+    import difflib
+
+    key = context.vault.config.type_key
+    known = sorted(context.schemas)
+    for note in context.vault.notes.values():
+        if note.is_template or key not in note.frontmatter:
+            continue
+        value = note.frontmatter[key]
+        if value is None or value == "" or (isinstance(value, str) and value.strip() in known):
+            continue
+        where = note.position(key)
+        shown = repr(value) if isinstance(value, str) else json.dumps(json_value(value))
+        close = difflib.get_close_matches(str(value).strip().lower(), known, n=1)
+        fix = f"did you mean `{key}: {close[0]}`?" if close else f"use one of: {', '.join(known)}"
+        yield diagnostic(
+            "unknown-note-type",
+            note.path,
+            where.line,
+            where.column,
+            f"{key}: {shown} is not a known note type, so the note is not checked "
+            "against any schema",
+            fix,
+        )

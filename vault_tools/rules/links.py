@@ -40,8 +40,10 @@ def check_links(context: LintContext) -> Iterator[Diagnostic]:
 
 
 def _unresolved(context: LintContext, note: Note, link: Link) -> Diagnostic:
+    named = context.vault.notes_by_alias.get(normalize(link.target), [])
     if (
-        link.in_frontmatter
+        not named
+        and link.in_frontmatter
         and link.key in REFERRAL_KEYS
         and note.note_type in ("contact", "interview")
     ):
@@ -53,7 +55,6 @@ def _unresolved(context: LintContext, note: Note, link: Link) -> Diagnostic:
             f"{link.target} was named as a referral but has no contact note yet",
             f"create the contact note {link.target}.md with `type: contact`",
         )
-    named = context.vault.notes_by_alias.get(normalize(link.target), [])
     if named and not link.markdown:
         real = named[0]
         return diagnostic(

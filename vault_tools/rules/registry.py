@@ -171,6 +171,18 @@ RULES: tuple[Rule, ...] = (
         '---\ntype: contact\nsource: referral\nreferred_by: "[[2026-10-14 Maya Chen]]"\n---',
         'Link the contact note instead: `referred_by: "[[Maya Chen]]"`.',
     ),
+    Rule(
+        "VT205",
+        "unknown-note-type",
+        WARNING,
+        "Note type that vault-tools does not know",
+        "Reports a `type:` value that is not a known note type (contact, interview, "
+        "organization, or one defined under [schema.TYPE] in .vault-tools.toml).",
+        "A typo such as `type: contat` silently turns off every check of that note and "
+        "drops it from the index pages and the referral graph.",
+        "---\ntype: contat\nstatus: identified\n---",
+        "Correct the type; `vault-tools schema` lists the known types.",
+    ),
     # -- VT3xx: links ----------------------------------------------------------
     Rule(
         "VT301",

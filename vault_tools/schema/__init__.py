@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vault_tools.config import Config, read_schema_file
+from vault_tools.config import DEFAULT_TYPES, Config, ConfigError, read_schema_file
 
-DEFAULT_TYPES = ("contact", "interview", "organization")
+__all__ = ["DEFAULT_TYPES", "LINK_TYPE_KEYWORD", "default_schema", "effective_schemas"]
 LINK_TYPE_KEYWORD = "x-link-type"
 
 
@@ -43,4 +43,25 @@ def effective_schemas(config: Config, vault_root: Path | None = None) -> dict[st
             required = list(schema.get("required", []))
             schema["required"] = required + [r for r in override.required if r not in required]
         schemas[type_name] = schema
+    for type_name, schema in schemas.items():
+        _check_schema(config, type_name, schema)
     return schemas
+
+
+def _check_schema(config: Config, type_name: str, schema: dict[str, Any]) -> None:
+    """A schema that is not valid JSON Schema is a configuration error, named as such."""
+    if type_name in DEFAULT_TYPES and type_name not in config.schemas:
+        return  # the shipped schemas are checked by the test suite
+    import jsonschema
+
+    validator: Any = jsonschema.validators.validator_for(
+        schema, default=jsonschema.Draft202012Validator
+    )
+    try:
+        validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise ConfigError(
+            f"{config.path}: schema.{type_name}: not a valid JSON Schema at {where}: "
+            f"{error.message}"
+        ) from None
