@@ -17,6 +17,7 @@ import click
 
 from vault_tools import __version__
 from vault_tools.errors import ConfigError, VaultError
+from vault_tools.render.diagnostics import FORMATS as DIAGNOSTIC_FORMATS
 from vault_tools.render.graph import FORMATS as GRAPH_FORMATS
 from vault_tools.render.graph import MERMAID_MAX_EDGES
 
@@ -106,7 +107,7 @@ def cli() -> None:
 
 @cli.command()
 @vault_argument
-@format_option("text", "json", "github")
+@format_option(*DIAGNOSTIC_FORMATS)
 @click.option(
     "--select",
     multiple=True,
@@ -219,7 +220,7 @@ def _rule_dict(rule: Any) -> dict[str, str]:
 @click.option(
     "--vault",
     "vault_path",
-    type=click.Path(file_okay=False),
+    type=click.Path(file_okay=False, exists=True),
     default=None,
     help="Print the schemas in force in this vault (with its .vault-tools.toml).",
 )

@@ -35,7 +35,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from vault_tools.errors import ConfigError
 from vault_tools.model import Severity
@@ -150,12 +150,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
 
     severities = {}
     for rule_name, value in reader.table(lint, "severity", "lint").items():
-        _check_rule(reader, f"lint.severity.{rule_name}", rule_name)
         try:
             severity = Severity.parse(str(value))
         except ValueError as error:
             reader.fail(f"lint.severity.{rule_name}", str(error))
-        for name in _rule_names(rule_name):
+        for name in _rule_names(reader, f"lint.severity.{rule_name}", rule_name):
             severities[name] = severity
     fail_on = lint.get("fail_on", "error")
     try:
@@ -165,9 +164,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     select = reader.strings(lint, "select", "lint")
     ignore_rules = reader.strings(lint, "ignore", "lint")
     for index, name in enumerate(select):
-        _check_rule(reader, f"lint.select[{index}]", name)
+        _rule_names(reader, f"lint.select[{index}]", name)
     for index, name in enumerate(ignore_rules):
-        _check_rule(reader, f"lint.ignore[{index}]", name)
+        _rule_names(reader, f"lint.ignore[{index}]", name)
 
     known_types = set(DEFAULT_TYPES) | set(schemas)
     for where, type_name in [
@@ -212,19 +211,14 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     )
 
 
-def _check_rule(reader: _Reader, where: str, name: str) -> None:
+def _rule_names(reader: _Reader, where: str, selector: str) -> set[str]:
+    """The rules ``selector`` names (a name, code or code prefix); fails naming ``where``."""
     from vault_tools.rules.registry import select
 
     try:
-        select([name])
+        return select([selector])
     except ValueError as error:
         reader.fail(where, str(error))
-
-
-def _rule_names(selector: str) -> set[str]:
-    from vault_tools.rules.registry import select
-
-    return select([selector])
 
 
 def read_schema_file(config: Config, vault_root: Path, type_name: str) -> dict[str, Any] | None:
@@ -255,7 +249,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, key: str, problem: str) -> None:
+    def fail(self, key: str, problem: str) -> NoReturn:
         raise ConfigError(f"{self.path}: {key}: {problem}")
 
     def no_unknown_keys(self, table: dict[str, Any], known: set[str], where: str) -> None:
@@ -268,7 +262,7 @@ class _Reader:
         value = data.get(key, {})
         if not isinstance(value, dict):
             self.fail(f"{where}.{key}" if where else key, "must be a table")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def string(self, data: dict[str, Any], key: str, where: str) -> str:
         value = data.get(key)

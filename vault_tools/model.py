@@ -49,7 +49,7 @@ class Link:
     alias: str | None = None
     embed: bool = False
     markdown: bool = False
-    """True for ``[text](path.md)`` links, which resolve relative to the note's folder."""
+    """True for ``[text](path.md)`` links (their path is percent-decoded)."""
     in_frontmatter: bool = False
     key: str | None = None
     """The top-level frontmatter key the link sits under, when ``in_frontmatter``."""

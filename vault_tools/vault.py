@@ -138,10 +138,11 @@ class Vault:
         declared = note.frontmatter.get(config.type_key)
         if isinstance(declared, str) and declared.strip():
             return declared.strip(), config.type_key != "type"
+        note_id = normalize(note.id)
         folders = [
             folder
             for folder in config.type_folders
-            if not folder or note.id.startswith(folder + "/")
+            if not folder or note_id.startswith(normalize(folder) + "/")
         ]
         if folders:
             return config.type_folders[max(folders, key=len)], True
@@ -180,7 +181,10 @@ class Vault:
             note_id = relative[:-3] if relative.lower().endswith(".md") else None
             known = note_id in self.notes if note_id is not None else relative in self.attachments
             if not exists and not known and relative not in self.read_diagnostics:
-                continue  # came and went (an editor's temporary file): nothing changed
+                # A folder that is gone takes its notes with it; a path that came and
+                # went (an editor's temporary file) changed nothing.
+                affected |= self._forget_folder(relative)
+                continue
             affected.add(relative)
             self.read_diagnostics.pop(relative, None)
             if note_id is not None:
@@ -196,6 +200,17 @@ class Vault:
             self.__dict__.pop("resolver", None)
             self.__dict__.pop("notes_by_alias", None)
         return affected
+
+    def _forget_folder(self, relative: str) -> set[str]:
+        prefix = relative + "/"
+        gone = {note.path for note in self.notes.values() if note.path.startswith(prefix)}
+        gone |= {path for path in self.attachments if path.startswith(prefix)}
+        for path in gone:
+            if path.lower().endswith(".md"):
+                self.notes.pop(path[:-3], None)
+            self.attachments.discard(path)
+            self.read_diagnostics.pop(path, None)
+        return gone
 
     # -- questions ---------------------------------------------------------------
 

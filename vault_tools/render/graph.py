@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -236,8 +237,19 @@ def to_gexf(graph: nx.DiGraph[str]) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """XML 1.0 cannot hold most control characters, even escaped: replace them."""
+    return _XML_INVALID.sub("\ufffd", text)
+
+
 def _flat(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
-    """A copy whose attributes GraphML and GEXF can hold: lists joined, empty values dropped."""
+    """A copy whose attributes GraphML and GEXF can hold: lists joined, empty values dropped,
+    characters XML cannot hold replaced."""
+    import networkx as nx
+
     flat = graph.copy()
 
     def simplify(attributes: dict[str, Any]) -> None:
@@ -245,10 +257,13 @@ def _flat(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
             if value is None:
                 del attributes[key]
             elif isinstance(value, (list, tuple)):
-                attributes[key] = ", ".join(str(item) for item in value)
-            elif not isinstance(value, (str, int, float, bool)):
-                attributes[key] = str(value)
+                attributes[key] = _xml_safe(", ".join(str(item) for item in value))
+            elif isinstance(value, str) or not isinstance(value, (int, float, bool)):
+                attributes[key] = _xml_safe(str(value))
 
+    renamed = {node: _xml_safe(node) for node in flat if _xml_safe(node) != node}
+    if renamed:
+        flat = nx.relabel_nodes(flat, renamed)
     for _, attributes in flat.nodes(data=True):
         simplify(attributes)
     for _, _, attributes in flat.edges(data=True):

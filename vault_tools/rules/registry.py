@@ -131,7 +131,7 @@ RULES: tuple[Rule, ...] = (
         "Reports a contact, interview or organization note that lacks a field its schema "
         "requires (for contacts: type, status, source; referred_by when source is referral; "
         "for interviews: type, contact, date; for organizations: type).",
-        "The index pages, the referral graph and `status` rely on these fields.",
+        "The index pages and the referral graph rely on these fields.",
         "---\ntype: contact\nstatus: identified\n---",
         "Add the field named in the message. `vault-tools schema TYPE` prints every field.",
     ),
