@@ -28,7 +28,9 @@ from pathlib import Path
 
 BEGIN = re.compile(r"^[ \t]*<!--[ \t]*vault-tools:begin(?:[ \t]+(?P<rest>.*?))?[ \t]*-->[ \t]*$")
 END = re.compile(r"^[ \t]*<!--[ \t]*vault-tools:end(?:[ \t]+(?P<view>\S+))?[ \t]*-->[ \t]*$")
-HASH_ARGUMENT = re.compile(r"(?:^|[ \t]+)hash=[0-9a-f]*(?=[ \t]|$)")
+# vault-tools writes the hash last; only that one is replaced (a quoted value that
+# happens to contain "hash=" is the person's text).
+HASH_ARGUMENT = re.compile(r"[ \t]+hash=[0-9a-f]*$")
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 BOM = b"\xef\xbb\xbf"
 

@@ -489,10 +489,11 @@ def index(
         click.echo(f"Updated {update.path} ({', '.join(update.views)})", err=True)
     for path, why in result.skipped:
         click.echo(f"Not updated: {path}: {why}", err=True)
-    unchanged = plan.blocks - sum(len(update.views) for update in result.written)
+    unchanged = plan.blocks - plan.refused - sum(len(u.views) for u in plan.updates)
+    left = f"; {plan.refused} left as they are (see above)" if plan.refused else ""
     click.echo(
         f"{_count(len(result.written), 'note')} updated; {unchanged} of "
-        f"{_count(plan.blocks, 'block')} already up to date.",
+        f"{_count(plan.blocks, 'block')} already up to date{left}.",
         err=True,
     )
     sys.exit(1 if failed or result.skipped else 0)

@@ -50,6 +50,8 @@ class IndexPlan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes_with_blocks: int = 0
     blocks: int = 0
+    refused: int = 0
+    """Blocks left as they are: unknown view or argument, or edited by hand."""
 
 
 @dataclass
@@ -159,6 +161,7 @@ def _plan_note(
     views = []
     for block in parsed.blocks:
         if parsed.file_line(block) in refused:
+            plan.refused += 1
             continue
         content = "\n" + render_view(context, block.view, block.arguments) + "\n"
         if content != block.content or block.recorded_hash != content_hash(content):

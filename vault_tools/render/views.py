@@ -368,17 +368,13 @@ def follow_ups_view(context: ViewContext, arguments: dict[str, str]) -> str:
 
 @view("referrals", "the referral graph as Mermaid, and the top referrers", "contact")
 def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    from vault_tools.graph import GraphFilter, filter_graph, reach_sizes, referral_graph
+    from vault_tools.graph import reach_sizes, referral_graph
     from vault_tools.render.graph import TooManyEdges, to_mermaid
 
     graph = referral_graph(context.vault)
-    wanted = GraphFilter(
-        organization=arguments.get("organization"),
-        field=arguments.get("field"),
-        status=arguments.get("status"),
-    )
-    if wanted != GraphFilter():
-        graph = filter_graph(graph, wanted)
+    if any(key not in ("limit", "sort") for key in arguments):
+        contacts = [n for n in context.vault.notes_of_type("contact") if not n.is_template]
+        graph = graph.subgraph(note.id for note in _filtered(contacts, arguments)).copy()
     try:
         diagram = "```mermaid\n" + to_mermaid(graph) + "```"
     except TooManyEdges as error:
@@ -425,7 +421,7 @@ def organizations_view(context: ViewContext, arguments: dict[str, str]) -> str:
         people = []
         for contact in sorted(groups[name], key=lambda n: normalize(n.title)):
             details = [
-                str(contact.frontmatter[key])
+                " ".join(str(contact.frontmatter[key]).split())
                 for key in ("role", "status")
                 if contact.frontmatter.get(key)
             ]
