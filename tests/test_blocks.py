@@ -309,6 +309,24 @@ def test_note_changed_meanwhile_is_left_as_the_other_writer_left_it(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: write_atomically replaces a symlinked note with a regular file (os.replace "
+    "on the link's path), so the link is broken and its target keeps the old text",
+)
+def test_symlinked_note_is_written_through_the_link(tmp_path: Path) -> None:
+    original = (PREFIX + BLOCK + SUFFIX).encode()
+    (tmp_path / "pages").mkdir()
+    target = write_note(tmp_path / "pages", original, "Dashboard.md")
+    link = tmp_path / "Home.md"
+    link.symlink_to(Path("pages") / "Dashboard.md")
+    snapshot = NoteSnapshot.read(link)
+    new = regenerate(snapshot)
+    assert write_atomically(snapshot, new)
+    assert link.is_symlink()
+    assert target.read_bytes() == new
+
+
 def test_no_temporary_file_is_left_after_success(tmp_path: Path) -> None:
     path = write_note(tmp_path, (PREFIX + BLOCK + SUFFIX).encode())
     snapshot = NoteSnapshot.read(path)
@@ -387,18 +405,35 @@ def test_rewriting_a_block_with_a_stale_hash_replaces_the_hash(tmp_path: Path) -
     assert find_blocks(new).blocks[0].recorded_hash == content_hash(NEW_CONTENT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='BUG: replace_blocks strips " hash=..." from inside a quoted argument value',
-)
 def test_hash_like_words_inside_a_quoted_argument_are_kept() -> None:
+    """Regression: the quoted value used to lose its " hash=beef" to the hash update."""
     text = (
         '<!-- vault-tools:begin contacts organization="Acme hash=beef Corp" -->\n'
         "<!-- vault-tools:end contacts -->\n"
     )
     assert find_blocks(text).blocks[0].arguments == {"organization": "Acme hash=beef Corp"}
     new = replace_blocks(text, {0: NEW_CONTENT})
-    assert find_blocks(new).blocks[0].arguments == {"organization": "Acme hash=beef Corp"}
+    [block] = find_blocks(new).blocks
+    assert block.arguments == {"organization": "Acme hash=beef Corp"}
+    assert block.recorded_hash == content_hash(NEW_CONTENT)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a hash= that is not the last argument (an argument added after it by hand) "
+    "stays in the marker, and a second hash= is appended",
+)
+def test_argument_added_after_the_hash_leaves_one_hash() -> None:
+    text = (
+        "<!-- vault-tools:begin contacts hash=deadbeef limit=5 -->\n"
+        "old\n"
+        "<!-- vault-tools:end contacts -->\n"
+    )
+    new = replace_blocks(text, {0: NEW_CONTENT})
+    [block] = find_blocks(new).blocks
+    assert block.arguments == {"limit": "5"}
+    assert block.recorded_hash == content_hash(NEW_CONTENT)  # the last hash= is the one read
+    assert new.split("\n")[0].count("hash=") == 1
 
 
 # -- properties ------------------------------------------------------------------------------
