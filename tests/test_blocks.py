@@ -309,11 +309,6 @@ def test_note_changed_meanwhile_is_left_as_the_other_writer_left_it(
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: write_atomically replaces a symlinked note with a regular file (os.replace "
-    "on the link's path), so the link is broken and its target keeps the old text",
-)
 def test_symlinked_note_is_written_through_the_link(tmp_path: Path) -> None:
     original = (PREFIX + BLOCK + SUFFIX).encode()
     (tmp_path / "pages").mkdir()
@@ -418,11 +413,6 @@ def test_hash_like_words_inside_a_quoted_argument_are_kept() -> None:
     assert block.recorded_hash == content_hash(NEW_CONTENT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a hash= that is not the last argument (an argument added after it by hand) "
-    "stays in the marker, and a second hash= is appended",
-)
 def test_argument_added_after_the_hash_leaves_one_hash() -> None:
     text = (
         "<!-- vault-tools:begin contacts hash=deadbeef limit=5 -->\n"

@@ -682,12 +682,6 @@ EDITED_HOME = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `index --check` (and --diff) says 'All 1 blocks are up to date.' when the "
-    "block was left alone because it was edited by hand: the --check path still counts "
-    "refused blocks as up to date",
-)
 def test_check_does_not_call_a_refused_block_up_to_date(make_vault: MakeVault) -> None:
     root = make_vault({"Home.md": EDITED_HOME, "contacts/Ann Lee.md": contact()})
     code, _, err = index(root, "--check")
@@ -696,11 +690,6 @@ def test_check_does_not_call_a_refused_block_up_to_date(make_vault: MakeVault) -
     assert code == 0  # a warning: --check still passes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with --force the edited-block warning still says 'vault-tools will not "
-    "overwrite it', and then the block is overwritten",
-)
 def test_force_does_not_say_it_will_not_overwrite(make_vault: MakeVault) -> None:
     root = make_vault({"Home.md": EDITED_HOME, "contacts/Ann Lee.md": contact()})
     code, _, err = index(root, "--force")

@@ -28,9 +28,9 @@ from pathlib import Path
 
 BEGIN = re.compile(r"^[ \t]*<!--[ \t]*vault-tools:begin(?:[ \t]+(?P<rest>.*?))?[ \t]*-->[ \t]*$")
 END = re.compile(r"^[ \t]*<!--[ \t]*vault-tools:end(?:[ \t]+(?P<view>\S+))?[ \t]*-->[ \t]*$")
-# vault-tools writes the hash last; only that one is replaced (a quoted value that
-# happens to contain "hash=" is the person's text).
-HASH_ARGUMENT = re.compile(r"[ \t]+hash=[0-9a-f]*$")
+# A hash argument outside quotes (a quoted value that happens to contain "hash=" is the
+# person's text); quoted values are matched first so that they are kept whole.
+HASH_ARGUMENT = re.compile(r"\"[^\"]*\"|'[^']*'|[ \t]+hash=[0-9a-f]*(?=[ \t]|$)")
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 BOM = b"\xef\xbb\xbf"
 
@@ -205,11 +205,15 @@ def replace_blocks(text: str, generated: dict[int, str]) -> str:
         ending = "\r" if begin_line.endswith("\r") else ""
         marker = begin_line.rstrip("\r")
         close = marker.rindex("-->")
-        head = HASH_ARGUMENT.sub("", marker[:close].rstrip())
+        head = HASH_ARGUMENT.sub(_keep_quoted, marker[:close].rstrip())
         marker = f"{head} hash={content_hash(content)} {marker[close:]}"
         body = [line + newline_suffix for line in content.split("\n")] if content else []
         lines[begin:end] = [marker + ending, *body]
     return "\n".join(lines)
+
+
+def _keep_quoted(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(0)[0] in "\"'" else ""
 
 
 def _end_of(lines: list[str], begin: int) -> int:
@@ -262,7 +266,8 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     """
     if data == snapshot.data:
         return False
-    path = snapshot.path
+    # Write where the bytes live: a symlinked note stays a symlink to the updated file.
+    path = Path(os.path.realpath(snapshot.path))
     status = os.stat(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
     try:

@@ -481,8 +481,14 @@ def index(
     if check or show_diff:
         for update in plan.updates:
             click.echo(f"Out of date: {update.path} ({', '.join(update.views)})", err=True)
-        if not plan.updates:
-            click.echo(f"All {plan.blocks} blocks are up to date.", err=True)
+        if not plan.updates and plan.refused:
+            click.echo(
+                f"Nothing to regenerate in {plan.blocks - plan.refused} of "
+                f"{_count(plan.blocks, 'block')}; {plan.refused} left as they are (see above).",
+                err=True,
+            )
+        elif not plan.updates:
+            click.echo(f"All {_count(plan.blocks, 'block')} are up to date.", err=True)
         sys.exit(1 if failed or (check and plan.updates) else 0)
     result = write_plan(plan)
     for update in result.written:

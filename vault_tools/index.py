@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 from vault_tools.blocks import (
@@ -111,10 +112,15 @@ def plan_index(
     """What regenerating every block (of the notes in ``only``, if given) would change."""
     plan = IndexPlan()
     context = ViewContext(vault, today or dt.date.today(), vault.config.thank_you_hours)
+    seen_files: set[str] = set()
     for note in notes_with_blocks(vault):
         if only is not None and note.path not in only:
             continue
         path = vault.root / note.path
+        real = os.path.realpath(path)
+        if real in seen_files:
+            continue  # a symlink to a note already planned: one file, written once
+        seen_files.add(real)
         try:
             snapshot = NoteSnapshot.read(path)
             text = snapshot.text
@@ -147,6 +153,10 @@ def _plan_note(
 ) -> NoteUpdate | None:
     parsed = find_blocks(text)
     problems = check_blocks(note.path, parsed, vault)
+    edited = {d.line for d in problems if d.rule == "edited-block"}
+    if force:
+        # --force overwrites hand edits: a warning that it will not would contradict it.
+        problems = [d for d in problems if d.rule != "edited-block"]
     plan.diagnostics.extend(problems)
     if not parsed.blocks:
         return None
@@ -156,7 +166,7 @@ def _plan_note(
         return None  # a malformed note is left untouched, every block of it
     refused = {d.line for d in problems if d.rule == "unknown-view"}
     if not force:
-        refused |= {d.line for d in problems if d.rule == "edited-block"}
+        refused |= edited
     generated: dict[int, str] = {}
     views = []
     for block in parsed.blocks:
