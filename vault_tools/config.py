@@ -5,6 +5,15 @@ Every key is optional::
     ignore = ["Archive/**", "*.excalidraw.md"]   # globs of Markdown files that are not notes
     templates = "templates"                       # templates folder
     thank_you_hours = 24                          # thank-you window after an interview
+    holidays = [2026-12-25]                       # not business days (for the agenda)
+
+    [agenda]                                      # the 3B7 follow-up rule, in business days
+    try_another_after = 3
+    follow_up_after = 7
+    upcoming_days = 7                             # interviews to prepare, looking ahead
+
+    [questions]                                   # your own questions, by category
+    "Work Environment" = ["How do people here disagree?"]
 
     [types]                                       # how a note's type is found
     key = "type"                                  # frontmatter key holding the type
@@ -31,6 +40,8 @@ Every key is optional::
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -78,6 +89,16 @@ class Config:
     ignore_rules: tuple[str, ...] = ()
     fail_on: Severity = Severity.ERROR
     severity: dict[str, Severity] = field(default_factory=dict)
+    holidays: frozenset[dt.date] = frozenset()
+    """Days that are not business days, besides weekends (for the agenda)."""
+    try_another_after: int = 3
+    """Business days without a reply after which the agenda suggests another person."""
+    follow_up_after: int = 7
+    """Business days without a reply after which the agenda suggests one follow-up."""
+    upcoming_days: int = 7
+    """How far ahead the agenda looks for interviews to prepare."""
+    questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Questions added to the question bank, by category (new categories allowed)."""
 
 
 def load_config(vault_root: Path) -> Config:
@@ -98,7 +119,18 @@ def load_config(vault_root: Path) -> Config:
     return parse_config(data, path)
 
 
-_TOP_KEYS = {"ignore", "templates", "thank_you_hours", "types", "schema", "lint"}
+_TOP_KEYS = {
+    "ignore",
+    "templates",
+    "thank_you_hours",
+    "holidays",
+    "types",
+    "schema",
+    "lint",
+    "agenda",
+    "questions",
+}
+_AGENDA_KEYS = {"try_another_after", "follow_up_after", "upcoming_days"}
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
@@ -189,8 +221,44 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if templates is not None and not isinstance(templates, str):
         reader.fail("templates", "must be a folder path relative to the vault")
 
+    holidays = set()
+    raw_holidays = data.get("holidays", [])
+    if not isinstance(raw_holidays, list):
+        reader.fail("holidays", "must be a list of dates, like [2026-12-25, 2027-01-01]")
+    for index, day in enumerate(raw_holidays):
+        if isinstance(day, str):
+            with contextlib.suppress(ValueError):
+                day = dt.date.fromisoformat(day)
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            reader.fail(f"holidays[{index}]", f"must be a date like 2026-12-25, not {day!r}")
+        holidays.add(day)
+
+    agenda = reader.table(data, "agenda")
+    reader.no_unknown_keys(agenda, _AGENDA_KEYS, "agenda")
+    intervals = {}
+    for key in _AGENDA_KEYS:
+        value = agenda.get(
+            key, {"try_another_after": 3, "follow_up_after": 7, "upcoming_days": 7}[key]
+        )
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 365:
+            reader.fail(
+                f"agenda.{key}", f"must be a whole number of days from 1 to 365, not {value!r}"
+            )
+        intervals[key] = value
+
+    question_table = reader.table(data, "questions")
+    questions = {
+        category: reader.strings(question_table, category, "questions")
+        for category in question_table
+    }
+
     return Config(
         path=path,
+        holidays=frozenset(holidays),
+        try_another_after=intervals["try_another_after"],
+        follow_up_after=intervals["follow_up_after"],
+        upcoming_days=intervals["upcoming_days"],
+        questions=questions,
         ignore=reader.strings(data, "ignore", ""),
         templates=templates.strip("/") if isinstance(templates, str) else None,
         thank_you_hours=hours,
