@@ -118,14 +118,15 @@ class Vault:
             )
             return
         result = parse_note(relative, data, template=self.is_template(relative))
-        note = self._typed(result.note)
+        note = self.typed(result.note)
         self.notes[note.id] = note
         self.read_diagnostics[relative] = result.diagnostics
 
     def _record(self, relative: str, found: Diagnostic) -> None:
         self.read_diagnostics.setdefault(relative, []).append(found)
 
-    def _typed(self, note: Note) -> Note:
+    def typed(self, note: Note) -> Note:
+        """``note`` with its type as this vault's config decides it."""
         if note.is_template:
             return note
         note_type, from_config = self._note_type(note)

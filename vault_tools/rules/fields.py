@@ -22,45 +22,68 @@ _SINGLE_WIKILINK = re.compile(r"^\s*" + WIKILINK.pattern + r"\s*$")
 
 @check("missing-required-field", "invalid-field-value", "link-wrong-type")
 def check_schema(context: LintContext) -> Iterator[Diagnostic]:
-    import jsonschema
+    checker = SchemaChecker(context.vault, context.schemas)
+    for note in context.vault.notes.values():
+        yield from checker.check(note)
 
-    library: Any = jsonschema  # its decorators and factories are untyped
-    vault = context.vault
-    current: list[Note] = []
 
-    def link_type(validator: Any, expected: str, instance: Any, schema: Any) -> Iterator[Any]:
-        if instance is None or instance == "":
+def schema_problems(vault: Vault, note: Note) -> list[Diagnostic]:
+    """The schema diagnostics of one note (which need not be saved in the vault yet)."""
+    from vault_tools.schema import effective_schemas
+
+    return SchemaChecker(vault, effective_schemas(vault.config, vault.root)).check(note)
+
+
+class SchemaChecker:
+    """Validates notes against the schema of their type, one validator per type."""
+
+    def __init__(self, vault: Vault, schemas: dict[str, dict[str, Any]]) -> None:
+        import jsonschema
+
+        self.library: Any = jsonschema  # its decorators and factories are untyped
+        self.vault = vault
+        self.schemas = schemas
+        self.formats = _format_checker(self.library)
+        self.validators: dict[tuple[str, bool], Any] = {}
+        self.current: Note | None = None
+
+    def _link_type(
+        self, validator: Any, expected: str, instance: Any, schema: Any
+    ) -> Iterator[Any]:
+        if instance is None or instance == "" or self.current is None:
             return
-        problem = _link_type_problem(vault, current[0], instance, expected)
+        problem = _link_type_problem(self.vault, self.current, instance, expected)
         if problem:
-            yield library.ValidationError(problem)
+            yield self.library.ValidationError(problem)
 
-    formats = _format_checker(library)
-    validators: dict[tuple[str, bool], Any] = {}
-    for note in vault.notes.values():
-        schema = context.schemas.get(note.note_type or "")
-        if schema is None or note.is_template or not note.frontmatter_valid:
-            continue
+    def _validator(self, note: Note, schema: dict[str, Any]) -> Any:
         key = (note.note_type or "", note.type_from_config)
-        if key not in validators:
+        if key not in self.validators:
             if note.type_from_config:
                 # The type came from the config, so the note need not spell it out.
                 required = [name for name in schema.get("required", []) if name != "type"]
                 schema = {**schema, "required": required}
+            library = self.library
             base = library.validators.validator_for(schema, default=library.Draft202012Validator)
-            extended = library.validators.extend(base, {LINK_TYPE_KEYWORD: link_type})
-            validators[key] = extended(schema, format_checker=formats)
-        current[:] = [note]
+            extended = library.validators.extend(base, {LINK_TYPE_KEYWORD: self._link_type})
+            self.validators[key] = extended(schema, format_checker=self.formats)
+        return self.validators[key]
+
+    def check(self, note: Note) -> list[Diagnostic]:
+        schema = self.schemas.get(note.note_type or "")
+        if schema is None or note.is_template or not note.frontmatter_valid:
+            return []
+        validator = self._validator(note, schema)
+        self.current = note
         try:
-            found = list(_schema_diagnostics(note, validators[key], validators[key].schema))
+            return list(_schema_diagnostics(note, validator, validator.schema))
         except Exception as error:  # noqa: BLE001
             # A config schema that passed check_schema can still fail while validating
             # (an unresolvable $ref, a regex Python cannot compile): the config's fault.
             raise ConfigError(
-                f"{vault.config.path}: schema.{note.note_type}: cannot be used to validate "
-                f"{note.path}: {error}"
+                f"{self.vault.config.path}: schema.{note.note_type}: cannot be used to "
+                f"validate {note.path}: {error}"
             ) from None
-        yield from found
 
 
 def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> Iterator[Diagnostic]:

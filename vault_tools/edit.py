@@ -1,0 +1,173 @@
+"""Change frontmatter fields of an existing note in place (`vault-tools set`).
+
+Only the lines of the keys being set change (a missing key is added before the closing
+``---``): comments, key order, quoting, line endings, the byte-order mark and every other
+byte stay as they were. New values are checked against the schema before anything is
+written, and the write is atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from vault_tools.blocks import NoteSnapshot, write_atomically
+from vault_tools.model import Diagnostic, Note
+from vault_tools.vault import Vault
+
+_TOP_LEVEL_KEY = re.compile(r"^(?P<key>[^\s#:'\"-][^:]*?|'[^']*'|\"[^\"]*\")[ \t]*:(?:[ \t]|$)")
+_RELATIVE_DAY = re.compile(r"^today(?:([+-])(\d+))?$")
+
+
+class EditError(ValueError):
+    """The change cannot be made; the message says why and nothing was written."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    key: str
+    value: Any
+    """The value as YAML will read it back (a date, a number, text)."""
+    text: str
+    """The value as it will be written after ``key: ``."""
+
+
+def parse_assignment(text: str, today: dt.date) -> Assignment:
+    """``status=contacted``, ``last_contact=today``, ``referred_by=[[Ann]]``, ``tags=[a, b]``."""
+    key, equals, raw = text.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise EditError(f"{text!r} is not key=value (for example status=contacted)")
+    if key.startswith("-") or ":" in key or "\n" in key or key.startswith("#"):
+        raise EditError(f"{key!r} cannot be a frontmatter key")
+    raw = raw.strip()
+    relative = _RELATIVE_DAY.match(raw)
+    if relative:
+        offset = int(relative.group(2) or 0) * (-1 if relative.group(1) == "-" else 1)
+        day = today + dt.timedelta(days=offset)
+        return Assignment(key, day, day.isoformat())
+    if raw.startswith("[[") and raw.endswith("]]") and raw.count("[[") == 1:
+        return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
+    if "\n" in raw:
+        raise EditError(f"the value of {key!r} must be on one line")
+    try:
+        value = yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError:
+        value = raw
+        return Assignment(key, value, json.dumps(raw, ensure_ascii=False))
+    if isinstance(value, (dict, set)) or (value is not None and not _round_trips(raw, value)):
+        return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
+    return Assignment(key, value, raw)
+
+
+def _round_trips(raw: str, value: Any) -> bool:
+    return not raw.startswith(("&", "*", "!", "|", ">", "%", "@", "`")) and (
+        isinstance(value, (str, int, float, bool, dt.date, list))
+    )
+
+
+def apply_assignments(text: str, assignments: list[Assignment]) -> str:
+    """``text`` with each key's line replaced (or added); every other line untouched."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip("\r").rstrip(" \t") != "---":
+        header = [f"{a.key}: {a.text}" for a in assignments]
+        return newline.join(["---", *header, "---"]) + newline + text
+    closing = next(
+        (i for i in range(1, len(lines)) if lines[i].rstrip("\r").rstrip(" \t") in ("---", "...")),
+        None,
+    )
+    if closing is None:
+        raise EditError("the frontmatter opened on line 1 is never closed; fix it first")
+    ending = "\r" if newline == "\r\n" else ""
+    for assignment in assignments:
+        start = _key_line(lines, closing, assignment.key)
+        if start is None:
+            lines.insert(closing, f"{assignment.key}: {assignment.text}{ending}")
+            closing += 1
+            continue
+        end = _value_end(lines, start, closing)
+        old = lines[start].rstrip("\r")
+        comment = _trailing_comment(old)
+        prefix = old[: old.index(":") + 1] if ":" in old else f"{assignment.key}:"
+        lines[start:end] = [f"{prefix} {assignment.text}{comment}{ending}"]
+        closing -= end - start - 1
+    return "\n".join(lines)
+
+
+def _key_line(lines: list[str], closing: int, key: str) -> int | None:
+    for index in range(1, closing):
+        match = _TOP_LEVEL_KEY.match(lines[index])
+        if match and match.group("key").strip("'\"").strip() == key:
+            return index
+    return None
+
+
+def _value_end(lines: list[str], start: int, closing: int) -> int:
+    """The line after the last line of the value that starts at ``start`` (a block list,
+    a block scalar or a continued plain scalar spans several lines)."""
+    index = start + 1
+    while index < closing:
+        line = lines[index].rstrip("\r")
+        if line.strip() and not line.startswith((" ", "\t", "- ", "-\t")) and line != "-":
+            break
+        index += 1
+    # blank lines at the end belong to what follows, not to the value
+    while index - 1 > start and not lines[index - 1].strip():
+        index -= 1
+    return index
+
+
+def _trailing_comment(line: str) -> str:
+    """A `` # comment`` after a plain (unquoted) value, kept when the value changes."""
+    value = line.split(":", 1)[1] if ":" in line else ""
+    stripped = value.strip()
+    if not stripped or stripped[0] in "'\"[{|>":
+        return ""
+    found = re.search(r"[ \t]+#.*$", value)
+    return found.group(0) if found else ""
+
+
+def set_fields(vault: Vault, note: Note, assignments: list[Assignment]) -> tuple[bool, str]:
+    """Write ``assignments`` into ``note``; returns (written, new text).
+
+    Raises EditError when the note cannot be read as UTF-8, its frontmatter is broken,
+    or a new value does not fit the schema (the message names the field).
+    """
+    from vault_tools.parse import parse_note
+    from vault_tools.rules.fields import schema_problems
+
+    snapshot = NoteSnapshot.read(vault.root / note.path)
+    try:
+        text = snapshot.text
+    except UnicodeDecodeError:
+        raise EditError(f"{note.path} is not UTF-8 text; it was left as it is") from None
+    new_text = apply_assignments(text, assignments)
+    parsed = parse_note(note.path, new_text.encode("utf-8"))
+    if parsed.diagnostics:
+        first = parsed.diagnostics[0]
+        raise EditError(f"{note.path}:{first.line}: {first.message}; nothing was written")
+    changed_keys = {a.key for a in assignments}
+    problems = [
+        problem
+        for problem in schema_problems(vault, vault.typed(parsed.note))
+        if _field_of(problem, parsed.note) & changed_keys
+    ]
+    if problems:
+        details = "; ".join(f"{p.message}" + (f" ({p.fix})" if p.fix else "") for p in problems)
+        raise EditError(f"{note.path}: {details}; nothing was written")
+    return write_atomically(snapshot, snapshot.encode(new_text)), new_text
+
+
+def _field_of(problem: Diagnostic, note: Note) -> set[str]:
+    """The top-level keys written on the line ``problem`` points at."""
+    return {
+        str(path[0])
+        for path, where in note.positions.items()
+        if len(path) == 1 and where.line == problem.line
+    }
