@@ -21,6 +21,32 @@ from vault_tools.render.diagnostics import FORMATS as DIAGNOSTIC_FORMATS
 from vault_tools.render.graph import FORMATS as GRAPH_FORMATS
 from vault_tools.render.graph import MERMAID_MAX_EDGES
 
+# The choices of `new contact`, as in the contact schema (kept here so that --help
+# does not have to load the schema).
+CONTACT_SOURCES = (
+    "family",
+    "friend",
+    "neighbor",
+    "professor",
+    "coworker",
+    "alumni-directory",
+    "linkedin",
+    "professional-association",
+    "referral",
+    "other",
+)
+CONTACT_STATUSES = (
+    "identified",
+    "contacted",
+    "scheduled",
+    "interviewed",
+    "thanked",
+    "following-up",
+    "no-response",
+    "declined",
+    "closed",
+)
+
 if TYPE_CHECKING:
     from vault_tools.vault import Vault
 
@@ -570,6 +596,379 @@ def watch(
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
+
+
+# -- the interview cycle ----------------------------------------------------------------
+
+
+@cli.command()
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=str)
+)
+@click.option("--example", is_flag=True, help="Copy the example vault instead.")
+def init(directory: str, example: bool) -> None:
+    """Create a vault in DIRECTORY (default: the current folder).
+
+    Makes contacts/, interviews/, organizations/ and templates/ (contact and interview
+    templates for Obsidian's Templates plugin), a commented .vault-tools.toml with every
+    default, and a Home note with every index view. Existing files are never
+    overwritten: they are listed as skipped.
+
+    \b
+    Examples:
+      vault-tools init my-vault
+      vault-tools init demo --example
+    """
+    from vault_tools.new import NewNoteError, copy_example, init_vault
+
+    root = Path(directory)
+    try:
+        result = copy_example(root) if example else init_vault(root)
+    except (NewNoteError, OSError) as error:
+        fail(str(error))
+    for path in result.created:
+        click.echo(str(root / path))
+    for path in result.skipped:
+        click.echo(f"skipped {root / path}: it already exists", err=True)
+    click.echo(
+        f'Vault ready in {root}. Next: vault-tools new contact "Full Name" --vault {root}', err=True
+    )
+
+
+vault_option = click.option(
+    "--vault",
+    "vault_path",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="The vault (default: the nearest folder upwards with .vault-tools.toml or "
+    ".obsidian/, else the current folder).",
+)
+
+
+def open_after(path: Path, editor: bool, obsidian: bool, vault_root: Path) -> None:
+    """Open a new note in $EDITOR, or in Obsidian through an obsidian:// URI."""
+    from urllib.parse import quote
+
+    if obsidian:
+        relative = path.relative_to(vault_root).as_posix()
+        click.launch(
+            f"obsidian://open?vault={quote(vault_root.resolve().name)}&file={quote(relative)}"
+        )
+    elif editor:
+        click.edit(filename=str(path))
+
+
+@cli.group()
+def new() -> None:
+    """Create a contact or an interview note.
+
+    \b
+    Examples:
+      vault-tools new contact "Maya Chen" --organization "Brightline Labs" --source linkedin
+      vault-tools new interview "Maya Chen" --date 2026-10-14 --time 15:30 --questions general
+    """
+
+
+@new.command("contact")
+@click.argument("name")
+@vault_option
+@click.option("--organization", default=None)
+@click.option("--role", default=None)
+@click.option("--field", default=None, help="The career field you explore with them.")
+@click.option(
+    "--source",
+    default=None,
+    type=click.Choice(CONTACT_SOURCES),
+    help="Where you found them (default: referral with --referred-by, else other).",
+)
+@click.option(
+    "--referred-by",
+    default=None,
+    metavar="NAME",
+    help="The contact who referred you (must exist, or use --create-referrer).",
+)
+@click.option("--create-referrer", is_flag=True, help="Create the referrer's note too.")
+@click.option("--email", default=None)
+@click.option("--linkedin", default=None, metavar="URL")
+@click.option(
+    "--status", default="identified", show_default=True, type=click.Choice(CONTACT_STATUSES)
+)
+@click.option("--open", "open_editor", is_flag=True, help="Open the note in $EDITOR.")
+@click.option("--obsidian", is_flag=True, help="Open the note in Obsidian.")
+def new_contact(
+    name: str,
+    vault_path: str | None,
+    organization: str | None,
+    role: str | None,
+    field: str | None,
+    source: str | None,
+    referred_by: str | None,
+    create_referrer: bool,
+    email: str | None,
+    linkedin: str | None,
+    status: str,
+    open_editor: bool,
+    obsidian: bool,
+) -> None:
+    """Write contacts/NAME.md and print its path.
+
+    \b
+    Examples:
+      vault-tools new contact "Jordan Alvarez" --referred-by "Maya Chen" --field "UX research"
+      vault-tools new contact "Ann Lee" --source alumni-directory --email ann@example.com
+    """
+    from vault_tools.new import NewNoteError, plan_contact, write_new
+
+    loaded = open_vault(vault_path)
+    fields = {
+        "status": status,
+        "source": source,
+        "organization": organization,
+        "role": role,
+        "field": field,
+        "email": email,
+        "linkedin": linkedin,
+    }
+    try:
+        planned = plan_contact(
+            loaded, name, fields=fields, referred_by=referred_by, create_referrer=create_referrer
+        )
+        written = write_new(loaded, planned)
+    except NewNoteError as error:
+        fail(str(error))
+    for path in written:
+        click.echo(str(loaded.root / path))
+    if source is None and not referred_by:
+        click.echo(
+            "source set to 'other'; change it with "
+            f'vault-tools set "{name}" source=linkedin (or another source)',
+            err=True,
+        )
+    open_after(loaded.root / written[-1], open_editor, obsidian, loaded.root)
+
+
+@new.command("interview")
+@click.argument("name")
+@vault_option
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The day of the interview (default: today).",
+)
+@click.option(
+    "--time",
+    "at",
+    type=click.DateTime(formats=["%H:%M"]),
+    default=None,
+    metavar="HH:MM",
+    help="The time of the interview.",
+)
+@click.option(
+    "--format", "interview_format", type=click.Choice(["in-person", "phone", "video"]), default=None
+)
+@click.option("--location", default=None)
+@click.option(
+    "--duration", type=click.IntRange(min=1), default=30, show_default=True, help="Minutes."
+)
+@click.option(
+    "--questions",
+    "categories",
+    default=None,
+    metavar="CATEGORY,...",
+    help="Fill the Questions section from these question-bank categories.",
+)
+@click.option("--create-contact", is_flag=True, help="Create the contact's note too.")
+@click.option("--open", "open_editor", is_flag=True, help="Open the note in $EDITOR.")
+@click.option("--obsidian", is_flag=True, help="Open the note in Obsidian.")
+def new_interview(
+    name: str,
+    vault_path: str | None,
+    day: dt.datetime | None,
+    at: dt.datetime | None,
+    interview_format: str | None,
+    location: str | None,
+    duration: int,
+    categories: str | None,
+    create_contact: bool,
+    open_editor: bool,
+    obsidian: bool,
+) -> None:
+    """Write interviews/YYYY-MM-DD NAME.md for the contact NAME and print its path.
+
+    The note has sections for preparation, questions, notes, reflection, referrals and
+    the thank-you.
+
+    \b
+    Examples:
+      vault-tools new interview "Maya Chen" --date 2026-10-14 --time 15:30 --format video
+      vault-tools new interview "Maya Chen" --questions "career path,general"
+    """
+    from vault_tools.new import NewNoteError, plan_interview, write_new
+    from vault_tools.questions import UnknownCategory, find_categories, question_bank
+
+    loaded = open_vault(vault_path)
+    chosen: list[str] = []
+    if categories:
+        bank = question_bank(loaded.config)
+        try:
+            names = find_categories(bank, [c.strip() for c in categories.split(",") if c.strip()])
+        except UnknownCategory as error:
+            fail(str(error))
+        chosen = [question for category in names for question in bank[category]]
+    fields = {"format": interview_format, "location": location, "duration_minutes": duration}
+    try:
+        planned = plan_interview(
+            loaded,
+            name,
+            date=day.date() if day else dt.date.today(),
+            time=at.time() if at else None,
+            fields=fields,
+            questions=chosen,
+            create_contact=create_contact,
+        )
+        written = write_new(loaded, planned)
+    except NewNoteError as error:
+        fail(str(error))
+    for path in written:
+        click.echo(str(loaded.root / path))
+    open_after(loaded.root / written[-1], open_editor, obsidian, loaded.root)
+
+
+@cli.command("set")
+@click.argument("name")
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@vault_option
+@today_option
+def set_command(
+    name: str, assignments: tuple[str, ...], vault_path: str | None, today: dt.datetime | None
+) -> None:
+    """Change frontmatter fields of the note NAME (title, alias or id).
+
+    Only the lines of those keys change (a new key is added before the closing ---);
+    comments, key order and every other byte stay. Values are checked against the
+    schema first. `today`, `today-7` and `today+3` are dates.
+
+    \b
+    Examples:
+      vault-tools set "Maya Chen" status=contacted last_contact=today
+      vault-tools set "2026-10-14 Maya Chen" thank_you_sent=today
+      vault-tools set "Jordan Alvarez" referred_by="[[Maya Chen]]"
+    """
+    from vault_tools.edit import EditError, parse_assignment, set_fields
+    from vault_tools.new import find_notes
+
+    loaded = open_vault(vault_path)
+    found = find_notes(loaded, name)
+    if len(found) != 1:
+        if found:
+            fail(
+                f"{name!r} matches several notes: {', '.join(n.path for n in found)}; "
+                "write the note id"
+            )
+        fail(f"no note named {name!r} in {loaded.root}")
+    day = today.date() if today else dt.date.today()
+    try:
+        parsed = [parse_assignment(text, day) for text in assignments]
+        written, _ = set_fields(loaded, found[0], parsed)
+    except EditError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{found[0].path}: cannot be written: {error.strerror or error}; it was left as is")
+    click.echo(str(loaded.root / found[0].path))
+    if not written:
+        click.echo("nothing changed: the fields already had those values", err=True)
+
+
+@cli.command()
+@click.argument("categories", nargs=-1)
+@vault_option
+@format_option("text", "json")
+def questions(categories: tuple[str, ...], vault_path: str | None, output_format: str) -> None:
+    """Print the question bank, or only CATEGORIES (case-insensitive, prefixes work).
+
+    Categories: Job Description, Career Path, Work Environment, Industry, Preparation,
+    Organization/Company, General, plus any from the vault's [questions] config.
+
+    \b
+    Examples:
+      vault-tools questions
+      vault-tools questions "career path" general
+    """
+    from vault_tools.config import Config, load_config
+    from vault_tools.questions import UnknownCategory, find_categories, question_bank
+    from vault_tools.vault import find_vault_root
+
+    root = Path(vault_path) if vault_path else find_vault_root(Path.cwd())
+    config = load_config(root) if (root / ".vault-tools.toml").is_file() else Config()
+    bank = question_bank(config)
+    try:
+        names = find_categories(bank, list(categories)) if categories else list(bank)
+    except UnknownCategory as error:
+        fail(str(error))
+    if output_format == "json":
+        click.echo(json.dumps({name: bank[name] for name in names}, indent=2, ensure_ascii=False))
+        return
+    for index, name in enumerate(names):
+        if index:
+            click.echo("")
+        click.echo(name)
+        for question in bank[name]:
+            click.echo(f"  - {question}")
+
+
+@cli.command()
+@vault_argument
+@today_option
+@format_option("text", "json")
+def agenda(vault: str | None, today: dt.datetime | None, output_format: str) -> None:
+    """What needs doing now, most urgent first, each item naming its note.
+
+    Thank-you notes due and overdue; follow-ups by the 3B7 rule (no reply after 3
+    business days: try someone else there; after 7: follow up once); interviews in the
+    next 7 days and what their preparation still lacks; referrals not yet contacted;
+    career fields with fewer than three people interviewed.
+
+    \b
+    Examples:
+      vault-tools agenda
+      vault-tools agenda example_vault --today 2026-12-01 --format json
+    """
+    from vault_tools.agenda import agenda as build_agenda
+    from vault_tools.render.agenda import agenda_text
+
+    loaded = open_vault(vault)
+    items = build_agenda(loaded, today.date() if today else dt.date.today())
+    if output_format == "json":
+        click.echo(json.dumps([item.to_dict() for item in items], indent=2, ensure_ascii=False))
+    else:
+        click.echo(agenda_text(items), nl=False)
+
+
+@cli.command()
+@vault_argument
+@today_option
+@format_option("text", "json")
+def status(vault: str | None, today: dt.datetime | None, output_format: str) -> None:
+    """The pipeline at a glance: contacts per status, interviews per month, thank-you
+    rate, people interviewed per field, referrals per interview.
+
+    \b
+    Examples:
+      vault-tools status
+      vault-tools status example_vault --format json
+    """
+    from vault_tools.pipeline import pipeline_status
+    from vault_tools.render.pipeline import status_text
+
+    loaded = open_vault(vault)
+    numbers = pipeline_status(loaded, today.date() if today else dt.date.today())
+    if output_format == "json":
+        click.echo(json.dumps(numbers, indent=2, ensure_ascii=False))
+    else:
+        click.echo(status_text(numbers), nl=False)
 
 
 def _count(number: int, noun: str) -> str:

@@ -102,7 +102,7 @@ def apply_assignments(text: str, assignments: list[Assignment]) -> str:
 
 def _key_line(lines: list[str], closing: int, key: str) -> int | None:
     for index in range(1, closing):
-        match = _TOP_LEVEL_KEY.match(lines[index])
+        match = _TOP_LEVEL_KEY.match(lines[index].rstrip("\r"))
         if match and match.group("key").strip("'\"").strip() == key:
             return index
     return None
@@ -110,17 +110,18 @@ def _key_line(lines: list[str], closing: int, key: str) -> int | None:
 
 def _value_end(lines: list[str], start: int, closing: int) -> int:
     """The line after the last line of the value that starts at ``start`` (a block list,
-    a block scalar or a continued plain scalar spans several lines)."""
-    index = start + 1
-    while index < closing:
+    a block scalar or a continued plain scalar spans several lines). Comments and blank
+    lines after the value belong to what follows; those inside it go with it."""
+    end = start + 1
+    for index in range(start + 1, closing):
         line = lines[index].rstrip("\r")
-        if line.strip() and not line.startswith((" ", "\t", "- ", "-\t")) and line != "-":
-            break
-        index += 1
-    # blank lines at the end belong to what follows, not to the value
-    while index - 1 > start and not lines[index - 1].strip():
-        index -= 1
-    return index
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith((" ", "\t", "- ", "-\t")) or line == "-":
+            end = index + 1
+            continue
+        break
+    return end
 
 
 def _trailing_comment(line: str) -> str:

@@ -110,7 +110,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     else:
         body_line = closing + 2
         if not template:
-            yaml_text = "\n".join(lines[1:closing])
+            yaml_text = "\n".join(lines[1:closing]) + "\n"
             loaded = _load_yaml(path, yaml_text, diagnostics)
             if loaded is None:
                 frontmatter_valid = False

@@ -1,0 +1,172 @@
+"""`vault-tools set`: only the lines of the keys set change; values are checked first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import contact
+from vault_tools.cli import cli
+from vault_tools.edit import apply_assignments, parse_assignment
+from vault_tools.parse import parse_note
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_set_changes_only_the_lines_of_those_keys(make_vault):
+    original = (
+        "---\r\n"
+        "type: contact   # kept\r\n"
+        "status: identified  # where things stand\r\n"
+        "source: friend\r\n"
+        "tags:\r\n"
+        "  - a\r\n"
+        "  - b\r\n"
+        "organization: 'Acme: Corp'\r\n"
+        "---\r\n"
+        "Body with status: identified in it.\r\n"
+    )
+    root = make_vault({"contacts/Ann Lee.md": b"\xef\xbb\xbf" + original.encode()})
+    result = run(
+        "set",
+        "ann lee",
+        "status=contacted",
+        "tags=[x]",
+        "last_contact=today",
+        "--vault",
+        str(root),
+        "--today",
+        "2026-12-01",
+    )
+    assert result.exit_code == 0, result.output
+    data = (root / "contacts" / "Ann Lee.md").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig") == (
+        "---\r\n"
+        "type: contact   # kept\r\n"
+        "status: contacted  # where things stand\r\n"
+        "source: friend\r\n"
+        "tags: [x]\r\n"
+        "organization: 'Acme: Corp'\r\n"
+        "last_contact: 2026-12-01\r\n"
+        "---\r\n"
+        "Body with status: identified in it.\r\n"
+    )
+    assert result.stdout.strip().endswith("Ann Lee.md")
+
+
+def test_set_refuses_a_value_the_schema_rejects_and_writes_nothing(make_vault):
+    root = make_vault({"contacts/Ann Lee.md": contact()})
+    before = (root / "contacts" / "Ann Lee.md").read_bytes()
+    result = run("set", "Ann Lee", "status=interviwed", "--vault", str(root))
+    assert result.exit_code == 2
+    assert "status" in result.stderr and "interviewed" in result.stderr
+    assert (root / "contacts" / "Ann Lee.md").read_bytes() == before
+
+
+def test_set_refuses_source_referral_without_referred_by(make_vault):
+    root = make_vault({"contacts/Ann Lee.md": contact()})
+    result = run("set", "Ann Lee", "source=referral", "--vault", str(root))
+    assert result.exit_code == 2
+    assert "referred_by" in result.stderr
+
+
+def test_set_writes_links_quoted_and_dates_as_dates(make_vault):
+    root = make_vault({"contacts/Ann Lee.md": contact(), "contacts/Bo Kim.md": contact()})
+    result = run(
+        "set",
+        "Bo Kim",
+        "source=referral",
+        "referred_by=[[Ann Lee]]",
+        "contacted_on=today-3",
+        "--vault",
+        str(root),
+        "--today",
+        "2026-12-01",
+    )
+    assert result.exit_code == 0, result.output
+    note = parse_note("b.md", (root / "contacts" / "Bo Kim.md").read_bytes()).note
+    assert note.frontmatter["referred_by"] == "[[Ann Lee]]"
+    assert note.frontmatter["contacted_on"] == dt.date(2026, 11, 28)
+    assert run("lint", str(root)).exit_code == 0
+
+
+def test_set_unknown_or_ambiguous_note_is_exit_2(make_vault):
+    root = make_vault({"a/Sam.md": contact(), "b/Sam.md": contact()})
+    assert run("set", "Nobody", "status=contacted", "--vault", str(root)).exit_code == 2
+    result = run("set", "sam", "status=contacted", "--vault", str(root))
+    assert result.exit_code == 2 and "a/Sam.md" in result.stderr
+
+
+def test_set_adds_frontmatter_to_a_note_without_any(make_vault):
+    root = make_vault({"Idea.md": "Just text.\n"})
+    assert run("set", "Idea", "tags=[idea]", "--vault", str(root)).exit_code == 0
+    assert (root / "Idea.md").read_text() == "---\ntags: [idea]\n---\nJust text.\n"
+
+
+def test_set_with_same_value_writes_nothing(make_vault):
+    root = make_vault({"contacts/Ann Lee.md": contact(status="contacted")})
+    path = root / "contacts" / "Ann Lee.md"
+    before = path.stat().st_mtime_ns
+    result = run("set", "Ann Lee", "status=contacted", "--vault", str(root))
+    assert result.exit_code == 0 and "nothing changed" in result.stderr
+    assert path.stat().st_mtime_ns == before
+
+
+def test_parse_assignment_forms():
+    assert parse_assignment("duration_minutes=45", TODAY).value == 45
+    assert parse_assignment("status=contacted", TODAY).text == "contacted"
+    assert parse_assignment("note=a: b", TODAY).text == '"a: b"'
+    assert parse_assignment("x=today+2", TODAY).value == dt.date(2026, 12, 3)
+    assert parse_assignment("ref=[[A|B]]", TODAY).text == '"[[A|B]]"'
+
+
+# -- hypothesis: layouts of frontmatter ------------------------------------------------------
+
+keys = st.sampled_from(["status", "role", "tags", "email", "x-y", "note"])
+values = st.sampled_from(
+    ["plain", "'quoted: x'", '"dq"', "[a, b]", "", "12", "2026-01-02", "value  # comment"]
+)
+lines = st.one_of(
+    st.builds(lambda k, v: f"{k}: {v}", keys, values),
+    st.sampled_from(
+        ["# a comment", "", "list:", "  - item", "  - other", "block: |", "  text line"]
+    ),
+)
+
+
+@given(
+    st.lists(lines, max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.text(max_size=40).filter(lambda t: "\r" not in t),
+)
+@settings(max_examples=300, deadline=None, database=None)
+def test_set_keeps_every_other_line(frontmatter_lines, newline, body):
+    text = newline.join(["---", *frontmatter_lines, "---", body])
+    parsed_before = parse_note("n.md", text.encode())
+    if parsed_before.diagnostics:
+        return  # the layout is not valid YAML to begin with; set refuses such notes
+    assignment = parse_assignment("status=contacted", TODAY)
+    new_text = apply_assignments(text, [assignment])
+    after = parse_note("n.md", new_text.encode())
+    assert after.note.frontmatter["status"] == "contacted"
+    untouched = {k: v for k, v in parsed_before.note.frontmatter.items() if k != "status"}
+    assert {k: v for k, v in after.note.frontmatter.items() if k != "status"} == untouched
+    assert new_text.endswith(newline + body)
+    old_lines = [line for line in text.split(newline)]
+    new_lines = new_text.split(newline)
+    kept = [line for line in old_lines if not line.startswith("status")]
+    # every line that was not part of the old status value is still there, in order
+    iterator = iter(new_lines)
+    assert all(
+        any(line == candidate for candidate in iterator)
+        for line in kept
+        if not line.startswith("  ") or "status" not in text
+    )
