@@ -205,17 +205,39 @@ def test_follow_ups_due_overdue_waiting_and_upcoming(make_vault: MakeVault) -> N
     )
     assert render(Vault.load(root), "follow-ups") == (
         "**Thank-you notes to send**\n\n"
-        "- [[Bo Kim]]: interviewed 2026-11-28, thank-you overdue (by 2026-11-29)"
-        " ([[2026-11-28 Bo Kim]])\n"
-        "- [[Ann Lee]]: interviewed 2026-11-30, thank-you due (by 2026-12-01)"
-        " ([[2026-11-30 Ann Lee]])\n\n"
-        "**Awaiting a reply**\n\n"
-        "- [[Ed Fox]]: contacted (no `contacted_on` date)\n"
-        "- [[Di Ng]]: contacted 2026-11-20, 11 days ago - time for one polite follow-up\n"
-        "- [[Cy Dunn]]: contacted 2026-11-30, 1 day ago\n\n"
-        "**Upcoming interviews**\n\n"
-        "- 2026-12-03 09:30: [[2026-12-03 Flo Roy]] with [[Flo Roy]]"
+        "- [[Bo Kim]]: interviewed 2026-11-28; the thank-you was due by 2026-11-29"
+        " (2 days late): send it, then set thank_you_sent ([[2026-11-28 Bo Kim]])\n"
+        "- [[Ann Lee]]: interviewed 2026-11-30; send a thank-you today,"
+        " then set thank_you_sent ([[2026-11-30 Ann Lee]])\n\n"
+        "**Follow-ups**\n\n"
+        "- [[Di Ng]]: contacted 2026-11-20, no reply after 7 business days: send one polite"
+        " follow-up, then set status to following-up (no-response if it stays silent)\n\n"
+        "**Interviews to prepare**\n\n"
+        "- [[2026-12-03 Flo Roy]] with [[Flo Roy]]: interview 2026-12-03 09:30 (in 2 days);"
+        " still to prepare: research, objectives, questions\n\n"
+        "**Referrals to contact**\n\n"
+        "- Nothing here."
     )
+
+
+def test_follow_ups_limit_applies_to_each_section(make_vault: MakeVault) -> None:
+    root = make_vault(
+        {
+            "contacts/Ann Lee.md": contact(status="interviewed"),
+            "interviews/2026-11-30 Ann Lee.md": interview(
+                "Ann Lee", "2026-11-30", thank_you_sent=None
+            ),
+            "contacts/Bo Kim.md": contact(status="interviewed"),
+            "interviews/2026-11-28 Bo Kim.md": interview(
+                "Bo Kim", "2026-11-28", thank_you_sent=None
+            ),
+            "contacts/Di Ng.md": contact(status="contacted", contacted_on="2026-11-20"),
+            "contacts/Jo Sun.md": contact(status="contacted", contacted_on="2026-11-02"),
+        }
+    )
+    text = render(Vault.load(root), "follow-ups", limit="1")
+    assert "[[Bo Kim]]" in text and "[[Ann Lee]]" not in text  # overdue before due
+    assert "[[Jo Sun]]" in text and "[[Di Ng]]" not in text  # earlier due date first
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -390,7 +412,7 @@ def test_index_changes_only_the_blocks(example_copy: Path) -> None:
     [row] = [line for line in contents["contacts"].splitlines() if "[[Marcus Webb]]" in line]
     assert cells(row)[4] == "scheduled"
     assert "[[Marcus Webb]] (Senior Regulatory Analyst, scheduled)" in contents["organizations"]
-    assert "**Awaiting a reply**\n\n- Nothing here." in contents["follow-ups"]
+    assert "**Follow-ups**\n\n- Nothing here." in contents["follow-ups"]
     assert contents["interviews"] == "\n" + (GOLDEN / "interviews.md").read_text("utf-8")
 
 

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from vault_tools.dates import as_moment, day_of, days_between
+from vault_tools.agenda import FEW_OPINIONS, AgendaItem, agenda
+from vault_tools.dates import as_moment, day_of
 from vault_tools.links import normalize
 from vault_tools.model import Note
 from vault_tools.vault import Vault
-
-FEW_OPINIONS = 3
-"""Fields with fewer people interviewed than this are flagged: too few to judge by."""
-AWAITING_REPLY_DAYS = 7
 
 
 class ViewError(ValueError):
@@ -311,59 +308,47 @@ def interviews_view(context: ViewContext, arguments: dict[str, str]) -> str:
     return table(["Date", "Contact", "Format", "Thank-you sent", "Referrals"], out)
 
 
+FOLLOW_UP_SECTIONS = (
+    ("Thank-you notes to send", ("thank-you-overdue", "thank-you-due")),
+    ("Follow-ups", ("try-another", "follow-up")),
+    ("Interviews to prepare", ("prepare-interview",)),
+    ("Referrals to contact", ("contact-referral",)),
+)
+
+
 @view(
-    "follow-ups", "thank-yous due or overdue, contacts awaiting a reply, upcoming interviews", None
+    "follow-ups",
+    "thank-yous due or overdue, follow-ups (3B7), interviews to prepare, referrals to contact",
+    None,
 )
 def follow_ups_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    today = context.today
-    window_days = max(1, -(-context.thank_you_hours // 24))
-    thanks, upcoming = [], []
-    for note in sorted(context.vault.notes_of_type("interview"), key=lambda n: n.id):
-        held = as_moment(note.frontmatter.get("date"))
-        if held is None or note.is_template:
-            continue
-        contact = context.contact_of(note)
-        who = context.link(contact) if contact else note.title
-        if day_of(held) > today:
-            upcoming.append((held.isoformat(), f"{_when(held)}: {context.link(note)} with {who}"))
-        elif note.frontmatter.get("thank_you_sent") in (None, ""):
-            due = day_of(held) + dt.timedelta(days=window_days)
-            state = "overdue" if today > due else "due"
-            thanks.append(
-                (
-                    held.isoformat(),
-                    f"{who}: interviewed {_when(held)}, thank-you {state} "
-                    f"(by {due.isoformat()}) ({context.link(note)})",
-                )
-            )
-    waiting = []
-    for contact in sorted(context.vault.notes_of_type("contact"), key=lambda n: n.id):
-        if contact.frontmatter.get("status") != "contacted" or contact.is_template:
-            continue
-        since = as_moment(contact.frontmatter.get("contacted_on"))
-        if since is None:
-            waiting.append(("", f"{context.link(contact)}: contacted (no `contacted_on` date)"))
-            continue
-        days = days_between(since, today)
-        nudge = " - time for one polite follow-up" if days >= AWAITING_REPLY_DAYS else ""
-        waiting.append(
-            (
-                day_of(since).isoformat(),
-                f"{context.link(contact)}: contacted {_when(since)}, "
-                f"{days} day{'s' if days != 1 else ''} ago{nudge}",
-            )
-        )
+    """The agenda (``vault_tools.agenda``) as of the context's date, in four sections;
+    ``limit=N`` keeps the first N items of each."""
+    items = agenda(context.vault, context.today)
     limit = int(arguments["limit"]) if "limit" in arguments else None
-    sections = [
-        ("Thank-you notes to send", sorted(thanks)),
-        ("Awaiting a reply", sorted(waiting)),
-        ("Upcoming interviews", sorted(upcoming)),
-    ]
     parts = []
-    for heading, items in sections:
-        lines = [text for _, text in items][:limit] or ["Nothing here."]
+    for heading, kinds in FOLLOW_UP_SECTIONS:
+        lines = [_agenda_line(context, item) for item in items if item.kind in kinds][:limit]
+        lines = lines or ["Nothing here."]
         parts.append(f"**{heading}**\n\n" + "\n".join(f"- {line}" for line in lines))
     return "\n\n".join(parts)
+
+
+def _agenda_line(context: ViewContext, item: AgendaItem) -> str:
+    """One agenda item as Markdown: the people and notes it is about as wikilinks."""
+    note = context.vault.note_at(item.path)
+    message = " ".join(item.message.split())
+    if note is None:
+        return f"{item.title}: {message}"
+    if note.note_type == "interview":
+        contact = context.contact_of(note)
+        who = context.link(contact) if contact is not None else item.title
+        if item.kind == "prepare-interview":
+            return f"{context.link(note)} with {who}: {message}"
+        if item.kind == "contact-referral":
+            return f"{item.title} (no note yet): {message} ({context.link(note)})"
+        return f"{who}: {message} ({context.link(note)})"
+    return f"{context.link(note)}: {message}"
 
 
 @view("referrals", "the referral graph as Mermaid, and the top referrers", "contact")
