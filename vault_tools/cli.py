@@ -471,7 +471,7 @@ def index(
     Views and their arguments:
       contacts       table of contacts; filter on any contact field, sort=, limit=
       interviews     table of interviews, newest first; filter, sort=, limit=
-      follow-ups     thank-yous due, contacts awaiting a reply, upcoming interviews
+      follow-ups     thank-yous due, 3B7 follow-ups, interviews to prepare, referrals
       referrals      the referral graph (Mermaid) and top referrers
       organizations  contacts grouped by organization
       fields         people interviewed per career field
