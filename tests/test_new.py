@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import contact
-from vault_tools.cli import CONTACT_SOURCES, CONTACT_STATUSES, cli
+from vault_tools.cli import cli
+from vault_tools.model import CONTACT_SOURCES, CONTACT_STATUSES
 from vault_tools.new import NewNoteError, safe_name
 from vault_tools.schema import default_schema
 

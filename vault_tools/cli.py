@@ -17,35 +17,10 @@ import click
 
 from vault_tools import __version__
 from vault_tools.errors import ConfigError, VaultError
+from vault_tools.model import CONTACT_SOURCES, CONTACT_STATUSES
 from vault_tools.render.diagnostics import FORMATS as DIAGNOSTIC_FORMATS
 from vault_tools.render.graph import FORMATS as GRAPH_FORMATS
 from vault_tools.render.graph import MERMAID_MAX_EDGES
-
-# The choices of `new contact`, as in the contact schema (kept here so that --help
-# does not have to load the schema).
-CONTACT_SOURCES = (
-    "family",
-    "friend",
-    "neighbor",
-    "professor",
-    "coworker",
-    "alumni-directory",
-    "linkedin",
-    "professional-association",
-    "referral",
-    "other",
-)
-CONTACT_STATUSES = (
-    "identified",
-    "contacted",
-    "scheduled",
-    "interviewed",
-    "thanked",
-    "following-up",
-    "no-response",
-    "declined",
-    "closed",
-)
 
 if TYPE_CHECKING:
     from vault_tools.vault import Vault

@@ -9,6 +9,32 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+# The contact schema's sources and statuses, here so that the CLI's choices need not load
+# the schema (a test checks that both agree).
+CONTACT_SOURCES = (
+    "family",
+    "friend",
+    "neighbor",
+    "professor",
+    "coworker",
+    "alumni-directory",
+    "linkedin",
+    "professional-association",
+    "referral",
+    "other",
+)
+CONTACT_STATUSES = (
+    "identified",
+    "contacted",
+    "scheduled",
+    "interviewed",
+    "thanked",
+    "following-up",
+    "no-response",
+    "declined",
+    "closed",
+)
+
 
 class Severity(enum.Enum):
     INFO = "info"

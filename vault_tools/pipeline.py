@@ -10,22 +10,11 @@ from typing import Any
 
 from vault_tools.agenda import contact_of, held_interviews, thank_you_late
 from vault_tools.dates import as_moment, day_of
+from vault_tools.model import CONTACT_STATUSES
 from vault_tools.vault import Vault
 
 __all__ = ["CONTACT_STATUSES", "contact_statuses", "pipeline_status"]
 
-CONTACT_STATUSES = (
-    "identified",
-    "contacted",
-    "scheduled",
-    "interviewed",
-    "thanked",
-    "following-up",
-    "no-response",
-    "declined",
-    "closed",
-)
-"""The statuses of the built-in contact schema, in its order."""
 
 UNKNOWN = "unknown"
 

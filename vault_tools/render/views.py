@@ -177,6 +177,12 @@ def _matches(note: Note, key: str, expected: str) -> bool:
     return False
 
 
+def _notes(context: ViewContext, note_type: str, arguments: dict[str, str]) -> list[Note]:
+    """The notes of ``note_type`` (templates aside) that the view's filters keep."""
+    notes = [n for n in context.vault.notes_of_type(note_type) if not n.is_template]
+    return _filtered(notes, arguments)
+
+
 def _filtered(notes: list[Note], arguments: dict[str, str]) -> list[Note]:
     for key, expected in arguments.items():
         if key not in ("sort", "limit"):
@@ -231,9 +237,7 @@ CONTACT_COLUMNS = ("name", "organization", "role", "field", "status", "referred_
     sortable=CONTACT_COLUMNS,
 )
 def contacts_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    notes = _filtered(
-        [n for n in context.vault.notes_of_type("contact") if not n.is_template], arguments
-    )
+    notes = _notes(context, "contact", arguments)
     rows = []
     for note in notes:
         data = note.frontmatter
@@ -277,9 +281,7 @@ INTERVIEW_COLUMNS = ("date", "contact", "format", "thank_you_sent")
     sortable=INTERVIEW_COLUMNS,
 )
 def interviews_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    notes = _filtered(
-        [n for n in context.vault.notes_of_type("interview") if not n.is_template], arguments
-    )
+    notes = _notes(context, "interview", arguments)
     rows = []
     for note in notes:
         contact = context.contact_of(note)
@@ -358,8 +360,7 @@ def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
 
     graph = referral_graph(context.vault)
     if any(key not in ("limit", "sort") for key in arguments):
-        contacts = [n for n in context.vault.notes_of_type("contact") if not n.is_template]
-        graph = graph.subgraph(note.id for note in _filtered(contacts, arguments)).copy()
+        graph = graph.subgraph(note.id for note in _notes(context, "contact", arguments)).copy()
     try:
         diagram = "```mermaid\n" + to_mermaid(graph) + "```"
     except TooManyEdges as error:
@@ -384,9 +385,7 @@ def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
 
 @view("organizations", "contacts grouped by organization", "contact")
 def organizations_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    contacts = _filtered(
-        [n for n in context.vault.notes_of_type("contact") if not n.is_template], arguments
-    )
+    contacts = _notes(context, "contact", arguments)
     organization_notes = {
         normalize(n.title): n for n in context.vault.notes_of_type("organization")
     }
@@ -423,9 +422,7 @@ def organizations_view(context: ViewContext, arguments: dict[str, str]) -> str:
 )
 def fields_view(context: ViewContext, arguments: dict[str, str]) -> str:
     counts: dict[str, list[Note]] = {}
-    contacts = _filtered(
-        [n for n in context.vault.notes_of_type("contact") if not n.is_template], arguments
-    )
+    contacts = _notes(context, "contact", arguments)
     for contact in contacts:
         field_name = str(contact.frontmatter.get("field") or "").strip()
         held = [
