@@ -160,13 +160,12 @@ def test_set_keeps_every_other_line(frontmatter_lines, newline, body):
     untouched = {k: v for k, v in parsed_before.note.frontmatter.items() if k != "status"}
     assert {k: v for k, v in after.note.frontmatter.items() if k != "status"} == untouched
     assert new_text.endswith(newline + body)
-    old_lines = [line for line in text.split(newline)]
-    new_lines = new_text.split(newline)
-    kept = [line for line in old_lines if not line.startswith("status")]
-    # every line that was not part of the old status value is still there, in order
-    iterator = iter(new_lines)
-    assert all(
-        any(line == candidate for candidate in iterator)
-        for line in kept
-        if not line.startswith("  ") or "status" not in text
-    )
+    # every top-level line other than status (keys, comments, the markers) is still
+    # there, in the same order
+    kept = [
+        line
+        for line in text.split(newline)
+        if line and not line.startswith((" ", "-", "status")) or line == "---"
+    ]
+    remaining = iter(new_text.split(newline))
+    assert all(any(line == candidate for candidate in remaining) for line in kept)

@@ -946,6 +946,216 @@ def status(vault: str | None, today: dt.datetime | None, output_format: str) -> 
         click.echo(status_text(numbers), nl=False)
 
 
+# -- import and export ---------------------------------------------------------------------
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Bring contacts in from LinkedIn's export or a vCard file.
+
+    An existing contact (same LinkedIn URL, else email, else name) is never overwritten;
+    --update fills only its empty fields.
+
+    \b
+    Examples:
+      vault-tools import linkedin Connections.csv my-vault --dry-run
+      vault-tools import vcard contacts.vcf my-vault --update
+    """
+
+
+def import_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        vault_argument,
+        click.option(
+            "--update", is_flag=True, help="Fill empty fields of contacts that already exist."
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Print what would be created, updated and skipped; write nothing.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def run_import(kind: str, file: Path, vault: str | None, update: bool, dry_run: bool) -> None:
+    from vault_tools.importers import (
+        ImportProblem,
+        apply_import,
+        plan_import,
+        read_linkedin,
+        read_vcards,
+    )
+
+    loaded = open_vault(vault)
+    try:
+        data = file.read_bytes()
+        read = (
+            read_linkedin(data, file.name) if kind == "linkedin" else read_vcards(data, file.name)
+        )
+    except ImportProblem as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"{file}: cannot be read: {error.strerror or error}")
+    plan = plan_import(
+        loaded, read, source="linkedin" if kind == "linkedin" else "other", update=update
+    )
+    for path, why in plan.skipped:
+        click.echo(f"skip {path}: {why}", err=True)
+    if dry_run:
+        for planned in plan.create:
+            click.echo(f"would create {planned.path}")
+        for note, assignments in plan.update:
+            click.echo(f"would update {note.path}: {', '.join(a.key for a in assignments)}")
+        created, updated = len(plan.create), len(plan.update)
+    else:
+        result = apply_import(loaded, plan)
+        for path in result.created:
+            click.echo(f"created {path}")
+        for path in result.updated:
+            click.echo(f"updated {path}")
+        for path, why in result.failed:
+            click.echo(f"not written {path}: {why}", err=True)
+        created, updated = len(result.created), len(result.updated)
+    click.echo(
+        f"{'Would create' if dry_run else 'Created'} {created}, "
+        f"{'would update' if dry_run else 'updated'} {updated}, skipped {len(plan.skipped)} "
+        f"already in the vault, {plan.duplicates} duplicate rows, {plan.nameless} without a "
+        "name.",
+        err=True,
+    )
+
+
+@import_group.command("linkedin")
+@import_options
+def import_linkedin(file: Path, vault: str | None, update: bool, dry_run: bool) -> None:
+    """Import LinkedIn's Connections.csv (Settings, Data privacy, Get a copy of your data).
+
+    Each connection becomes a contact with source linkedin and status identified.
+
+    \b
+    Example:
+      vault-tools import linkedin ~/Downloads/Connections.csv my-vault
+    """
+    run_import("linkedin", file, vault, update, dry_run)
+
+
+@import_group.command("vcard")
+@import_options
+def import_vcard(file: Path, vault: str | None, update: bool, dry_run: bool) -> None:
+    """Import a vCard file (3.0 or 4.0) exported by a phone or Google Contacts.
+
+    \b
+    Example:
+      vault-tools import vcard contacts.vcf my-vault --dry-run
+    """
+    run_import("vcard", file, vault, update, dry_run)
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Take interviews and contacts out: a calendar, a spreadsheet, your phone.
+
+    \b
+    Examples:
+      vault-tools export ics my-vault -o interviews.ics
+      vault-tools export csv contacts my-vault -o contacts.csv
+      vault-tools export vcard my-vault -o contacts.vcf
+    """
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
+
+
+def write_output(content: str | bytes, output: str | None) -> None:
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    try:
+        if isinstance(content, bytes):
+            Path(output).write_bytes(content)
+        else:
+            Path(output).write_text(content, encoding="utf-8", newline="")
+    except OSError as error:
+        fail(f"{output}: cannot be written: {error.strerror or error}")
+    click.echo(f"Wrote {output}", err=True)
+
+
+@export_group.command("ics")
+@vault_argument
+@output_option
+@click.option(
+    "--timezone",
+    default=None,
+    metavar="ZONE",
+    help="Time zone of times written without one (e.g. Europe/Paris); "
+    "default: floating local time.",
+)
+@today_option
+def export_ics(
+    vault: str | None, output: str | None, timezone: str | None, today: dt.datetime | None
+) -> None:
+    """Interviews as calendar events; thank-yous due and 3B7 follow-ups as to-dos.
+
+    Event ids derive from the notes, so importing the file again updates the calendar
+    instead of duplicating it.
+
+    \b
+    Example:
+      vault-tools export ics my-vault -o interviews.ics --timezone America/Los_Angeles
+    """
+    from vault_tools.exporters import to_ics
+
+    loaded = open_vault(vault)
+    try:
+        content = to_ics(
+            loaded, today=today.date() if today else dt.date.today(), timezone=timezone
+        )
+    except ValueError as error:
+        fail(str(error))
+    write_output(content, output)
+
+
+@export_group.command("csv")
+@click.argument("kind", type=click.Choice(["contacts", "interviews"]))
+@vault_argument
+@output_option
+def export_csv(kind: str, vault: str | None, output: str | None) -> None:
+    """Contacts or interviews as CSV for a spreadsheet (formulas neutralized).
+
+    \b
+    Example:
+      vault-tools export csv interviews my-vault -o interviews.csv
+    """
+    from vault_tools.exporters import to_csv
+
+    write_output(to_csv(open_vault(vault), kind), output)
+
+
+@export_group.command("vcard")
+@vault_argument
+@output_option
+def export_vcard(vault: str | None, output: str | None) -> None:
+    """Every contact as vCard 4.0, for a phone or Google Contacts.
+
+    \b
+    Example:
+      vault-tools export vcard my-vault -o contacts.vcf
+    """
+    from vault_tools.exporters import to_vcard
+
+    write_output(to_vcard(open_vault(vault)), output)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 

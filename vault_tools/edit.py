@@ -65,6 +65,22 @@ def parse_assignment(text: str, today: dt.date) -> Assignment:
     return Assignment(key, value, raw)
 
 
+def assignment_for(key: str, value: Any) -> Assignment:
+    """An assignment of a Python value (text, date, number, list of text) to ``key``."""
+    if isinstance(value, dt.date):
+        return Assignment(key, value, value.isoformat())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Assignment(key, value, str(value))
+    if isinstance(value, list):
+        return Assignment(key, value, json.dumps([str(item) for item in value], ensure_ascii=False))
+    text = str(value)
+    try:
+        plain = yaml.safe_load(text) == text and "\n" not in text and text.strip() == text
+    except yaml.YAMLError:
+        plain = False
+    return Assignment(key, text, text if plain else json.dumps(text, ensure_ascii=False))
+
+
 def _round_trips(raw: str, value: Any) -> bool:
     return not raw.startswith(("&", "*", "!", "|", ">", "%", "@", "`")) and (
         isinstance(value, (str, int, float, bool, dt.date, list))

@@ -106,6 +106,7 @@ def plan_contact(
     fields: dict[str, Any],
     referred_by: str | None = None,
     create_referrer: bool = False,
+    notes: str = "",
 ) -> Planned:
     """The contact note ``name`` with ``fields`` (organization, role, ...).
 
@@ -136,7 +137,8 @@ def plan_contact(
         metadata["referred_by"] = f"[[{referrer_title}]]"
         found_through = f"Referred by [[{referrer_title}]]."
     metadata.update({key: value for key, value in fields.items() if value not in (None, "")})
-    body = f"## How I found them\n\n{found_through}\n\n## Notes\n\n## Follow-up\n"
+    notes_text = f"{notes.strip()}\n\n" if notes.strip() else ""
+    body = f"## How I found them\n\n{found_through}\n\n## Notes\n\n{notes_text}## Follow-up\n"
     return Planned(path, note_text(metadata, body), extra)
 
 

@@ -1,0 +1,275 @@
+"""Take plans and contacts out: iCalendar (through icalendar), CSV and vCard 4.0 (vobject).
+
+Each function returns the file's content; the CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from typing import Any
+from urllib.parse import quote
+
+from vault_tools.agenda import add_business_days, contact_of
+from vault_tools.dates import as_moment, day_of
+from vault_tools.model import Note
+from vault_tools.vault import Vault
+
+PRODUCT_ID = "-//vault-tools//informational interviews//EN"
+DEFAULT_DURATION_MINUTES = 30
+
+
+def _uid(note: Note, kind: str) -> str:
+    """Stable per note and kind: re-importing the file updates events, never duplicates."""
+    digest = hashlib.sha1(f"{note.id}\x00{kind}".encode()).hexdigest()[:20]
+    return f"{digest}-{kind}@vault-tools"
+
+
+def obsidian_uri(vault: Vault, note: Note) -> str:
+    return f"obsidian://open?vault={quote(vault.root.resolve().name)}&file={quote(note.path)}"
+
+
+def to_ics(vault: Vault, *, today: dt.date, timezone: str | None = None) -> bytes:
+    """Interviews as events; thank-yous due and 3B7 follow-up checkpoints as to-dos.
+
+    Times without a zone are floating (local wherever the calendar is), unless
+    ``timezone`` (an IANA name such as Europe/Paris) is given. Raises ValueError for an
+    unknown time zone.
+    """
+    import icalendar
+
+    zone = _zone(timezone)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Informational interviews")
+    stamp = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
+    hours = vault.config.thank_you_hours
+    for note in sorted(vault.notes_of_type("interview"), key=lambda n: n.id):
+        held = as_moment(note.frontmatter.get("date"))
+        if held is None or note.is_template:
+            continue
+        contact = contact_of(vault, note)
+        who = contact.title if contact else note.title
+        organization = contact.frontmatter.get("organization") if contact else None
+        event = icalendar.Event()
+        event.add("uid", _uid(note, "interview"))
+        event.add("dtstamp", stamp)
+        event.add(
+            "summary",
+            f"Informational interview: {who}" + (f" ({organization})" if organization else ""),
+        )
+        start = _localized(held, zone)
+        event.add("dtstart", start)
+        minutes = note.frontmatter.get("duration_minutes")
+        length = dt.timedelta(
+            minutes=minutes
+            if isinstance(minutes, int) and minutes > 0
+            else DEFAULT_DURATION_MINUTES
+        )
+        if isinstance(start, dt.datetime):
+            event.add("dtend", start + length)
+        else:
+            event.add("dtend", start + dt.timedelta(days=1))
+        location = note.frontmatter.get("location")
+        if isinstance(location, str) and location.strip():
+            event.add("location", location.strip())
+        uri = obsidian_uri(vault, note)
+        event.add("url", uri)
+        event.add("description", f"Note: {note.path}\n{uri}")
+        calendar.add_component(event)
+        if note.frontmatter.get("thank_you_sent") in (None, ""):
+            due: dt.date = (
+                held + dt.timedelta(hours=hours)
+                if isinstance(held, dt.datetime)
+                else day_of(held) + dt.timedelta(days=max(1, -(-hours // 24)))
+            )
+            calendar.add_component(
+                _todo(
+                    icalendar,
+                    _uid(note, "thank-you"),
+                    stamp,
+                    f"Send a thank-you to {who}",
+                    _localized(due, zone),
+                    f"Interview note: {note.path}\n{uri}",
+                )
+            )
+    holidays = vault.config.holidays
+    for contact in sorted(vault.notes_of_type("contact"), key=lambda n: n.id):
+        if contact.frontmatter.get("status") != "contacted" or contact.is_template:
+            continue
+        since = as_moment(contact.frontmatter.get("contacted_on"))
+        if since is None:
+            continue
+        uri = obsidian_uri(vault, contact)
+        checkpoints = (
+            (
+                "try-another",
+                vault.config.try_another_after,
+                f"No reply from {contact.title}? Try another person at "
+                f"{contact.frontmatter.get('organization') or 'that organization'}",
+            ),
+            ("follow-up", vault.config.follow_up_after, f"Follow up once with {contact.title}"),
+        )
+        for kind, days, summary in checkpoints:
+            due_day = add_business_days(day_of(since), days, holidays)
+            calendar.add_component(
+                _todo(
+                    icalendar,
+                    _uid(contact, kind),
+                    stamp,
+                    summary,
+                    due_day,
+                    f"Contact note: {contact.path}\n{uri}",
+                )
+            )
+    return bytes(calendar.to_ical())
+
+
+def _todo(
+    icalendar: Any, uid: str, stamp: dt.datetime, summary: str, due: Any, description: str
+) -> Any:
+    todo = icalendar.Todo()
+    todo.add("uid", uid)
+    todo.add("dtstamp", stamp)
+    todo.add("summary", summary)
+    todo.add("due", due)
+    todo.add("description", description)
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add(
+        "trigger", dt.timedelta(hours=-2) if isinstance(due, dt.datetime) else dt.timedelta(hours=9)
+    )
+    todo.add_component(alarm)
+    return todo
+
+
+def _zone(name: str | None) -> dt.tzinfo | None:
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Paris)"
+        ) from None
+
+
+def _localized(moment: dt.date, zone: dt.tzinfo | None) -> dt.date:
+    if isinstance(moment, dt.datetime) and zone is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+CONTACT_COLUMNS = (
+    "name",
+    "organization",
+    "role",
+    "field",
+    "status",
+    "source",
+    "referred_by",
+    "email",
+    "phone",
+    "linkedin",
+    "contacted_on",
+    "last_contact",
+    "path",
+)
+INTERVIEW_COLUMNS = (
+    "date",
+    "contact",
+    "format",
+    "location",
+    "duration_minutes",
+    "thank_you_sent",
+    "referrals",
+    "next_steps",
+    "path",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A cell a spreadsheet shows as text: a leading ``= + - @`` cannot start a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(item) for item in value)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(vault: Vault, kind: str) -> str:
+    """``contacts`` or ``interviews`` as CSV with a header row."""
+    columns = CONTACT_COLUMNS if kind == "contacts" else INTERVIEW_COLUMNS
+    note_type = "contact" if kind == "contacts" else "interview"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for note in sorted(vault.notes_of_type(note_type), key=lambda n: n.id):
+        if note.is_template:
+            continue
+        row = []
+        for column in columns:
+            if column == "name":
+                value: Any = note.title
+            elif column == "path":
+                value = note.path
+            else:
+                value = note.frontmatter.get(column)
+            row.append(spreadsheet_safe(value))
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# -- vCard ------------------------------------------------------------------------------------
+
+
+def to_vcard(vault: Vault) -> str:
+    """Every contact as vCard 4.0, for phones and Google Contacts."""
+    import vobject
+
+    cards = []
+    for note in sorted(vault.notes_of_type("contact"), key=lambda n: n.id):
+        if note.is_template:
+            continue
+        data = note.frontmatter
+        card = vobject.vCard()
+        card.add("version").value = "4.0"
+        card.add("fn").value = note.title
+        given, _, family = note.title.rpartition(" ")
+        card.add("n").value = vobject.vcard.Name(family=family, given=given)
+        if isinstance(data.get("organization"), str) and data["organization"].strip():
+            card.add("org").value = [data["organization"].strip()]
+        for key, field in (
+            ("role", "title"),
+            ("email", "email"),
+            ("phone", "tel"),
+            ("linkedin", "url"),
+        ):
+            value = data.get(key)
+            if isinstance(value, (str, int)) and str(value).strip():
+                card.add(field).value = str(value).strip()
+        notes = [
+            f"{label}: {data[key]}"
+            for key, label in (
+                ("field", "Career field"),
+                ("status", "Status"),
+                ("source", "Source"),
+            )
+            if isinstance(data.get(key), str) and data[key]
+        ]
+        if notes:
+            card.add("note").value = "; ".join(notes)
+        cards.append(card.serialize())
+    return "".join(cards)
