@@ -45,6 +45,22 @@ def open_vault(path: str | None) -> Vault:
     return Vault.load(Path(path) if path is not None else find_vault_root(Path.cwd()))
 
 
+def complete_note_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of NAME: the titles of the notes of the vault found from here."""
+    from click.shell_completion import CompletionItem
+
+    from vault_tools.vault import Vault, find_vault_root
+
+    vault_path = ctx.params.get("vault_path")
+    try:
+        loaded = Vault.load(Path(vault_path) if vault_path else find_vault_root(Path.cwd()))
+    except (ConfigError, VaultError, OSError):
+        return []
+    wanted = incomplete.casefold()
+    titles = sorted({note.title for note in loaded.notes.values() if not note.is_template})
+    return [CompletionItem(title) for title in titles if title.casefold().startswith(wanted)]
+
+
 def shown_path(folder: Path) -> str:
     """``folder`` relative to the current folder when inside it (as CI annotations need),
     else absolute."""
@@ -350,7 +366,7 @@ def graph(
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_note_names)
 @click.option(
     "--vault",
     "vault_path",
@@ -723,7 +739,7 @@ def new_contact(
 
 
 @new.command("interview")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_note_names)
 @vault_option
 @click.option(
     "--date",
@@ -813,7 +829,7 @@ def new_interview(
 
 
 @cli.command("set")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_note_names)
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @vault_option
 @today_option
@@ -1154,6 +1170,192 @@ def export_vcard(vault: str | None, output: str | None) -> None:
     from vault_tools.exporters import to_vcard
 
     write_output(to_vcard(open_vault(vault)), output)
+
+
+# -- everyday ------------------------------------------------------------------------------
+
+
+LIST_COLUMNS = {
+    "contacts": ("name", "status", "organization", "field", "source", "last_contact"),
+    "interviews": ("date", "contact", "format", "thank_you_sent"),
+}
+
+
+@cli.command("list")
+@click.argument("kind", type=click.Choice(["contacts", "interviews"]))
+@vault_option
+@click.option(
+    "--where",
+    "conditions",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Keep notes where FIELD =, !=, <, <=, >, >= VALUE, or ~ (contains) TEXT; "
+    "repeatable (all must hold). `today`, `today-7` are dates.",
+)
+@click.option(
+    "--sort", default=None, metavar="FIELD", help="Sort by FIELD (prefix - for descending)."
+)
+@format_option("text", "json", "csv")
+@today_option
+def list_command(
+    kind: str,
+    vault_path: str | None,
+    conditions: tuple[str, ...],
+    sort: str | None,
+    output_format: str,
+    today: dt.datetime | None,
+) -> None:
+    """List contacts or interviews, filtered on any frontmatter field.
+
+    \b
+    Examples:
+      vault-tools list contacts --where status=contacted --where "contacted_on<today-7"
+      vault-tools list interviews --where "date>2026-09-01" --sort -date --format json
+      vault-tools list contacts --where field~ux --format csv
+    """
+    from vault_tools.exporters import spreadsheet_safe
+    from vault_tools.query import QueryError, field_value, parse_condition, select_notes
+    from vault_tools.render.views import table
+    from vault_tools.rules.fields import json_value
+
+    loaded = open_vault(vault_path)
+    try:
+        parsed = [parse_condition(text) for text in conditions]
+    except QueryError as error:
+        fail(str(error))
+    notes = select_notes(
+        loaded, kind[:-1], parsed, sort=sort, today=today.date() if today else dt.date.today()
+    )
+    columns = LIST_COLUMNS[kind]
+    if output_format == "json":
+        rows = [
+            {"path": note.path, "name": note.title, **json_value(note.frontmatter)}
+            for note in notes
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif output_format == "csv":
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*columns, "path"])
+        for note in notes:
+            writer.writerow([spreadsheet_safe(field_value(note, c)) for c in columns] + [note.path])
+        click.echo(out.getvalue(), nl=False)
+    else:
+        cells = [[json_value(field_value(note, c)) for c in columns] for note in notes]
+        click.echo(table(list(columns), cells) if cells else f"No {kind} match.")
+    click.echo(f"{_count(len(notes), kind[:-1])}", err=True)
+
+
+@cli.group()
+def draft() -> None:
+    """Draft the first request, or the thank-you, from a contact's notes.
+
+    \b
+    Examples:
+      vault-tools draft outreach "Maya Chen"
+      vault-tools draft thank-you "Maya Chen" --mailto
+    """
+
+
+def draft_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("name", shell_complete=complete_note_names),
+        vault_option,
+        click.option(
+            "--mailto",
+            is_flag=True,
+            help="Print a mailto: link with subject and body, for one-click sending.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def show_draft(made: Any, mailto: bool) -> None:
+    for warning in made.warnings:
+        click.echo(f"note: {warning}", err=True)
+    click.echo(made.mailto() if mailto else made.text, nl=not mailto or True)
+
+
+def find_contact(loaded: Vault, name: str) -> Any:
+    from vault_tools.new import NewNoteError, one_note
+
+    try:
+        found = one_note(loaded, name, "contact")
+    except NewNoteError as error:
+        fail(str(error))
+    if found is None:
+        fail(f"no contact named {name!r} in {loaded.root}")
+    return found
+
+
+@draft.command("outreach")
+@draft_options
+def draft_outreach(name: str, vault_path: str | None, mailto: bool) -> None:
+    """A short request for a 20 to 30 minute conversation with the contact NAME.
+
+    It says how you got their name (the referrer, or the source), that you are
+    researching their field, and asks for no job. Override the wording with
+    templates/outreach.md in your vault ({{first_name}}, {{how_found}}, {{field}},
+    {{organization}}, {{my_name}}, ...).
+
+    \b
+    Example:
+      vault-tools draft outreach "Jordan Alvarez" --vault example_vault
+    """
+    from vault_tools.drafts import outreach
+
+    loaded = open_vault(vault_path)
+    show_draft(outreach(loaded, find_contact(loaded, name)), mailto)
+
+
+@draft.command("thank-you")
+@draft_options
+@today_option
+def draft_thank_you(
+    name: str, vault_path: str | None, mailto: bool, today: dt.datetime | None
+) -> None:
+    """A thank-you for the latest interview with NAME: what you discussed, whom they
+    suggested. Override the wording with templates/thank-you.md.
+
+    \b
+    Example:
+      vault-tools draft thank-you "Maya Chen" --vault example_vault --mailto
+    """
+    from vault_tools.drafts import DraftError, thank_you
+
+    loaded = open_vault(vault_path)
+    try:
+        made = thank_you(
+            loaded, find_contact(loaded, name), today.date() if today else dt.date.today()
+        )
+    except DraftError as error:
+        fail(str(error))
+    show_draft(made, mailto)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL.
+
+    Note titles complete wherever a command takes a NAME.
+
+    \b
+    Examples:
+      vault-tools completion bash >> ~/.bashrc
+      vault-tools completion zsh > ~/.zfunc/_vault-tools
+      vault-tools completion fish > ~/.config/fish/completions/vault-tools.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # the three choices are click's built-in shells
+    click.echo(completer(cli, {}, "vault-tools", "_VAULT_TOOLS_COMPLETE").source())
 
 
 def _count(number: int, noun: str) -> str:

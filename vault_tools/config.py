@@ -98,6 +98,8 @@ class Config:
     upcoming_days: int = 7
     """How far ahead the agenda looks for interviews to prepare."""
     questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    my_name: str | None = None
+    """Your name, to sign the emails `vault-tools draft` writes."""
     """Questions added to the question bank, by category (new categories allowed)."""
 
 
@@ -129,6 +131,7 @@ _TOP_KEYS = {
     "lint",
     "agenda",
     "questions",
+    "my_name",
 }
 _AGENDA_KEYS = {"try_another_after", "follow_up_after", "upcoming_days"}
 
@@ -252,8 +255,13 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         for category in question_table
     }
 
+    my_name = data.get("my_name")
+    if my_name is not None and (not isinstance(my_name, str) or not my_name.strip()):
+        reader.fail("my_name", f"must be your name as text, not {my_name!r}")
+
     return Config(
         path=path,
+        my_name=my_name.strip() if isinstance(my_name, str) else None,
         holidays=frozenset(holidays),
         try_another_after=intervals["try_another_after"],
         follow_up_after=intervals["follow_up_after"],
