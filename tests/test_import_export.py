@@ -256,3 +256,19 @@ def test_export_then_import_vcard_creates_nothing(vault, tmp_path):
     result = run("import", "vcard", str(out), str(vault))
     assert result.exit_code == 0
     assert "Created 0" in result.stderr
+
+
+@pytest.mark.parametrize("cut", [-40, -200])
+def test_truncated_linkedin_export_imports_nothing(vault, tmp_path, cut):
+    truncated = tmp_path / "Connections.csv"
+    truncated.write_bytes(CONNECTIONS.read_bytes()[:cut])
+    before = sorted(p.name for p in (vault / "contacts").iterdir())
+    result = run("import", "linkedin", str(truncated), str(vault))
+    assert result.exit_code == 2
+    assert "Connections.csv:" in result.stderr
+    assert sorted(p.name for p in (vault / "contacts").iterdir()) == before
+
+
+def test_unterminated_quote_is_reported_with_its_line():
+    with pytest.raises(ImportProblem, match=r"c\.csv:\d+"):
+        read_linkedin(b'First Name,Last Name,URL\nAnn,"Lee,x\n', "c.csv")

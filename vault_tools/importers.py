@@ -78,6 +78,11 @@ def read_linkedin(data: bytes, name: str) -> ReadResult:
     for line, row in rows[header_index + 1 :]:
         if not any(cell.strip() for cell in row):
             continue
+        if len(row) < len(header):
+            raise ImportProblem(
+                f"{name}:{line}: has {len(row)} of the header's {len(header)} columns; "
+                "is the file cut short? Nothing was imported"
+            )
 
         def cell(column: str, row: list[str] = row) -> str:
             index = columns.get(column.casefold())
@@ -101,7 +106,7 @@ def read_linkedin(data: bytes, name: str) -> ReadResult:
 
 
 def _csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows = []
     try:
         for row in reader:
