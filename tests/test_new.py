@@ -228,7 +228,7 @@ def test_safe_name_refuses_nothing_left():
 def test_new_contact_never_escapes_the_vault(tmp_path_factory, name):
     root = tmp_path_factory.mktemp("v")
     (root / ".vault-tools.toml").write_text("")
-    result = run("new", "contact", name, "--vault", str(root))
+    result = run("new", "contact", "--vault", str(root), "--", name)  # "--": "-h" is a name
     assert result.exit_code in (0, 2), result.output
     created = [p for p in root.rglob("*") if p.is_file() and p.name != ".vault-tools.toml"]
     if result.exit_code == 0:
