@@ -118,8 +118,9 @@ class Watcher:
         """Watch until ``stop`` is set (0) or the vault folder disappears (1)."""
         observer = self._observer()
         observer.schedule(_Handler(self.recorder), str(self.root), recursive=True)
-        self._first_round()
+        # Watch first: a save made while the first round runs is then not missed.
         observer.start()
+        self._first_round()
         try:
             while not self.stop.is_set():
                 if not self.recorder.wake.wait(timeout=0.25):

@@ -86,11 +86,16 @@ _MERMAID_ESCAPES = {
     "&": "#amp;",
     "\\": "#92;",
     "%": "#37;",
+    # Before parsing, Mermaid drops the last ";" of any line matching `style.*:\S*#.*;` or
+    # `classDef.*:\S*#.*;` (so "style a:(b)" became "style a:(b#41"), and it turns
+    # "fa:fa-NAME" into an icon, losing the text: with no ":" in a label neither can match.
+    ":": "#58;",
 }
 
 
 def mermaid_label(text: str) -> str:
-    """``text`` safe inside a quoted Mermaid label: entity codes for every special character."""
+    """``text`` safe inside a quoted Mermaid label: entity codes for every special character,
+    and for the ":" that Mermaid's own preprocessing would misread (see the table)."""
     flat = " ".join(text.split())
     return "".join(_MERMAID_ESCAPES.get(char, char) for char in flat)
 

@@ -1,0 +1,297 @@
+"""Benchmark vault-tools on synthetic vaults, as whole processes, with ratios in one run.
+
+    python benchmarks/run.py                       # sizes 1000, 5000, 20000
+    python benchmarks/run.py --sizes 1000,50000 --runs 5 --json results.json
+    python benchmarks/run.py --compare             # also obsidiantools, if installed
+
+Each timing is the median of --runs runs of a fresh process. Timings on a shared
+machine are noisy, so compare the ratios (to the time to read every note's bytes,
+measured in the same run), not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SOURCES = (
+    "family",
+    "friend",
+    "neighbor",
+    "professor",
+    "coworker",
+    "alumni-directory",
+    "linkedin",
+    "professional-association",
+)
+FIELDS = ("UX research", "data science", "environmental policy", "nursing", "architecture")
+WORDS = (
+    "the team",
+    "research",
+    "a typical week",
+    "stakeholders",
+    "career change",
+    "portfolio",
+    "mentor",
+    "interview",
+    "data",
+    "policy",
+    "design",
+    "clients",
+    "budget",
+    "travel",
+)
+HOME = "".join(
+    f"## {view}\n\n<!-- vault-tools:begin {view} -->\n<!-- vault-tools:end {view} -->\n\n"
+    for view in ("contacts", "interviews", "follow-ups", "organizations", "fields")
+)
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def generate(root: Path, notes: int, seed: int = 7) -> None:
+    """About 55% contacts (~1 KB) and 45% interviews (~3 KB), referral chains several
+    levels deep, a few broken links and invalid fields."""
+    rng = random.Random(seed)
+    contacts = max(2, int(notes * 0.55))
+    interviews = notes - contacts
+    names = [f"Person {index:06d}" for index in range(contacts)]
+    (root / "contacts").mkdir(parents=True)
+    (root / "interviews").mkdir()
+    for index, name in enumerate(names):
+        referred = index > 20 and rng.random() < 0.5
+        lines = [
+            "---",
+            "type: contact",
+            f"status: {rng.choice(['identified', 'contacted', 'thanked'])}",
+            f"source: {'referral' if referred else rng.choice(SOURCES)}",
+        ]
+        if referred:
+            lines.append(f'referred_by: "[[{names[rng.randrange(max(1, index - 50), index)]}]]"')
+        lines += [
+            f"organization: Org {rng.randrange(200)}",
+            f"field: {rng.choice(FIELDS)}",
+            f"email: p{index}@example.com",
+            f"contacted_on: 2026-{rng.randint(1, 9):02d}-{rng.randint(10, 28)}",
+            "---",
+            "## How I found them",
+            "",
+            sentence(rng, 12),
+            "",
+            "## Notes",
+            "",
+        ]
+        lines += [f"- {sentence(rng, 14)} See [[{rng.choice(names)}]]." for _ in range(5)]
+        if rng.random() < 0.01:
+            lines.append("A broken link to [[Nobody At All]].")
+        (root / "contacts" / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for index in range(interviews):
+        name = names[index % contacts]
+        day = f"2026-{rng.randint(1, 11):02d}-{rng.randint(10, 28)}"
+        status = "bogus" if rng.random() < 0.005 else None
+        lines = [
+            "---",
+            "type: interview",
+            f'contact: "[[{name}]]"',
+            f"date: {day}",
+            f"format: {rng.choice(['video', 'phone', 'in-person'])}",
+            "duration_minutes: 30",
+            f"thank_you_sent: {day}",
+            "referrals:",
+            f'  - "[[{rng.choice(names)}]]"',
+        ]
+        if status:
+            lines.append(f"format_extra: {status}")
+        lines += ["---"]
+        for heading in ("Preparation", "Questions", "Notes", "Reflection", "Next steps"):
+            lines += [f"## {heading}", ""]
+            lines += [f"- {sentence(rng, 16)}" for _ in range(6)]
+            lines.append("")
+        lines.append(f"Mentioned [[{rng.choice(names)}]] and [[{rng.choice(names)}]].")
+        path = root / "interviews" / f"{day} {name} {index}.md"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "Home.md").write_text(HOME, encoding="utf-8")
+
+
+def timed(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False
+        )
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def peak_memory_mb(command: list[str]) -> float:
+    """Peak resident memory of one run of ``command``, in MB (Linux ru_maxrss is in KB)."""
+    code = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], "
+        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *command], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.strip()) / 1024
+
+
+def watch_latency(vault: Path, tool: list[str], timeout: float = 60.0) -> float | None:
+    """Seconds from saving one contact to its index block being rewritten under `watch`."""
+    process = subprocess.Popen(
+        [*tool, "watch", str(vault), "--no-lint", "--debounce", "0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ready = threading.Event()
+
+    def wait_ready() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("Watching"):
+                ready.set()
+                return
+
+    threading.Thread(target=wait_ready, daemon=True).start()
+    try:
+        if not ready.wait(timeout):
+            return None
+        time.sleep(0.5)  # let the observer settle before the measured save
+        home = vault / "Home.md"
+        before = home.stat().st_mtime_ns
+        note = next((vault / "contacts").iterdir())
+        text = note.read_text(encoding="utf-8")
+        start = time.perf_counter()
+        # a new organization always changes the contacts table
+        note.write_text(
+            text.replace("organization: ", "organization: Moved to ", 1), encoding="utf-8"
+        )
+        deadline = start + timeout
+        while time.perf_counter() < deadline:
+            if home.stat().st_mtime_ns != before:
+                return time.perf_counter() - start
+            time.sleep(0.005)
+        return None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(size: int, runs: int, compare: bool) -> dict[str, float | int | None]:
+    tool = [sys.executable, "-m", "vault_tools"]
+    with tempfile.TemporaryDirectory(prefix=f"vault-{size}-") as folder:
+        vault = Path(folder)
+        generate(vault, size)
+        files = [str(path) for path in vault.rglob("*.md")]
+        list_file = vault.parent / f"{vault.name}.files"
+        list_file.write_text("\n".join(files), encoding="utf-8")
+        read_code = (
+            "import sys; [open(p, 'rb').read() for p in "
+            "open(sys.argv[1], encoding='utf-8').read().split('\\n')]"
+        )
+        frontmatter_code = (
+            "import sys, frontmatter; [frontmatter.load(p) for p in "
+            "open(sys.argv[1], encoding='utf-8').read().split('\\n')]"
+        )
+        subprocess.run(
+            [*tool, "index", str(vault), "--today", "2026-12-01"], capture_output=True, check=False
+        )
+        row: dict[str, float | int | None] = {
+            "notes": len(files),
+            "read_bytes": timed([sys.executable, "-c", read_code, str(list_file)], runs),
+            "frontmatter_loop": timed(
+                [sys.executable, "-c", frontmatter_code, str(list_file)], runs
+            ),
+            "lint": timed([*tool, "lint", str(vault), "--today", "2026-12-01"], runs),
+            "graph_json": timed([*tool, "graph", str(vault), "--format", "json"], runs),
+            "index_unchanged": timed([*tool, "index", str(vault), "--today", "2026-12-01"], runs),
+            "help": timed([*tool, "--help"], runs),
+            "peak_memory_mb": peak_memory_mb([*tool, "lint", str(vault)]),
+            "watch_latency": watch_latency(vault, tool),
+        }
+        if compare and size <= 5000:
+            code = "import sys, obsidiantools.api as o; o.Vault(sys.argv[1]).connect().gather()"
+            probe = subprocess.run(
+                [sys.executable, "-c", "import obsidiantools"], capture_output=True, check=False
+            )
+            row["obsidiantools"] = (
+                timed([sys.executable, "-c", code, str(vault)], 1)
+                if probe.returncode == 0
+                else None
+            )
+        list_file.unlink()
+    return row
+
+
+def table(rows: list[dict[str, float | int | None]]) -> str:
+    def seconds(value: float | int | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    header = (
+        "| notes | read bytes | frontmatter loop | lint (x read) | graph json | "
+        "index, no change | --help | peak MB | watch latency |"
+    )
+    lines = [header, "|" + "---|" * 9]
+    for row in rows:
+        read = float(row["read_bytes"] or 1)
+        lint = float(row["lint"] or 0)
+        lines.append(
+            f"| {row['notes']:,} | {seconds(row['read_bytes'])} | "
+            f"{seconds(row['frontmatter_loop'])} | {seconds(row['lint'])} "
+            f"({lint / read:.1f}x) | {seconds(row['graph_json'])} | "
+            f"{seconds(row['index_unchanged'])} | {seconds(row['help'])} | "
+            f"{float(row['peak_memory_mb'] or 0):.0f} | {seconds(row['watch_latency'])} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="1000,5000,20000",
+        help="comma-separated note counts (default: 1000,5000,20000)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per timing (median)")
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also time obsidiantools on sizes up to 5,000, if installed",
+    )
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",") if size.strip()]
+    rows = []
+    for size in sizes:
+        print(f"measuring {size:,} notes...", file=sys.stderr)
+        rows.append(measure(size, options.runs, options.compare))
+    machine = (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(table(rows))
+    print(f"\nMachine: {machine}; seconds are medians of {options.runs} runs.")
+    if options.json:
+        options.json.write_text(
+            json.dumps({"machine": machine, "runs": options.runs, "results": rows}, indent=2),
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
