@@ -18,6 +18,7 @@ were, and the file is replaced atomically, only if it did not change meanwhile.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -269,6 +270,9 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     # Write where the bytes live: a symlinked note stays a symlink to the updated file.
     path = Path(os.path.realpath(snapshot.path))
     status = os.stat(path)
+    if not os.access(path, os.W_OK):
+        # os.replace would swap a read-only note out from under its owner: refuse instead.
+        raise PermissionError(errno.EACCES, "the note is read-only", str(path))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
     try:
         with os.fdopen(handle, "wb") as out:

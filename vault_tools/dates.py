@@ -30,7 +30,10 @@ def as_moment(value: Any) -> dt.date | None:
 def _naive(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    try:
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:  # year 1 or 9999 shifted past the calendar's ends
+        return moment.replace(tzinfo=None)
 
 
 def day_of(moment: dt.date) -> dt.date:

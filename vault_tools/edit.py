@@ -38,31 +38,61 @@ class Assignment:
 
 
 def parse_assignment(text: str, today: dt.date) -> Assignment:
-    """``status=contacted``, ``last_contact=today``, ``referred_by=[[Ann]]``, ``tags=[a, b]``."""
+    """``status=contacted``, ``last_contact=today``, ``referred_by=[[Ann]]``, ``tags=[a, b]``.
+
+    A value is written as typed only when YAML reads it back as meant (text, a number,
+    a date, ``true``/``false``, a flow list of plain items); anything else is written
+    as a quoted string, so that ``a #b`` or ``no`` stay text.
+    """
     key, equals, raw = text.partition("=")
     key = key.strip()
     if not equals or not key:
         raise EditError(f"{text!r} is not key=value (for example status=contacted)")
-    if key.startswith("-") or ":" in key or "\n" in key or key.startswith("#"):
-        raise EditError(f"{key!r} cannot be a frontmatter key")
+    if not _plain_key(key):
+        raise EditError(f"{key!r} cannot be written as a frontmatter key as it is")
     raw = raw.strip()
+    if "\n" in raw or "\r" in raw:
+        raise EditError(f"the value of {key!r} must be on one line")
     relative = _RELATIVE_DAY.match(raw)
     if relative:
         offset = int(relative.group(2) or 0) * (-1 if relative.group(1) == "-" else 1)
-        day = today + dt.timedelta(days=offset)
+        try:
+            day = today + dt.timedelta(days=offset)
+        except OverflowError:
+            raise EditError(f"{raw!r} is outside the range of dates") from None
         return Assignment(key, day, day.isoformat())
     if raw.startswith("[[") and raw.endswith("]]") and raw.count("[[") == 1:
         return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
-    if "\n" in raw:
-        raise EditError(f"the value of {key!r} must be on one line")
+    if not raw:
+        return Assignment(key, None, "")
     try:
-        value = yaml.safe_load(raw) if raw else None
-    except yaml.YAMLError:
-        value = raw
-        return Assignment(key, value, json.dumps(raw, ensure_ascii=False))
-    if isinstance(value, (dict, set)) or (value is not None and not _round_trips(raw, value)):
+        value = yaml.safe_load(raw)
+    except (yaml.YAMLError, ValueError, OverflowError):
         return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
-    return Assignment(key, value, raw)
+    if _reads_back(raw, value):
+        return Assignment(key, value, raw)
+    return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
+
+
+def _plain_key(key: str) -> bool:
+    try:
+        return bool(yaml.safe_load(f"{key}: 1") == {key: 1})
+    except (yaml.YAMLError, ValueError):
+        return False
+
+
+def _reads_back(raw: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return raw in ("true", "false")  # `no`, `on`, `yes` stay text, as in Obsidian
+    if isinstance(value, (int, float, dt.date)):
+        return True
+    if isinstance(value, str):
+        return value == raw and not raw.startswith(("&", "*", "!", "|", ">", "%", "@", "`"))
+    if isinstance(value, list):
+        return raw.startswith("[") and all(
+            isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
+        )
+    return False
 
 
 def assignment_for(key: str, value: Any) -> Assignment:
@@ -81,18 +111,13 @@ def assignment_for(key: str, value: Any) -> Assignment:
     return Assignment(key, text, text if plain else json.dumps(text, ensure_ascii=False))
 
 
-def _round_trips(raw: str, value: Any) -> bool:
-    return not raw.startswith(("&", "*", "!", "|", ">", "%", "@", "`")) and (
-        isinstance(value, (str, int, float, bool, dt.date, list))
-    )
-
-
 def apply_assignments(text: str, assignments: list[Assignment]) -> str:
     """``text`` with each key's line replaced (or added); every other line untouched."""
-    newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split("\n")
+    # the frontmatter's own line ending (a CRLF body does not decide it)
+    newline = "\r\n" if lines and lines[0].endswith("\r") else "\n"
     if not lines or lines[0].rstrip("\r").rstrip(" \t") != "---":
-        header = [f"{a.key}: {a.text}" for a in assignments]
+        header = [f"{a.key}: {a.text}".rstrip() for a in assignments]
         return newline.join(["---", *header, "---"]) + newline + text
     closing = next(
         (i for i in range(1, len(lines)) if lines[i].rstrip("\r").rstrip(" \t") in ("---", "...")),
@@ -104,14 +129,16 @@ def apply_assignments(text: str, assignments: list[Assignment]) -> str:
     for assignment in assignments:
         start = _key_line(lines, closing, assignment.key)
         if start is None:
-            lines.insert(closing, f"{assignment.key}: {assignment.text}{ending}")
+            value = f" {assignment.text}" if assignment.text else ""
+            lines.insert(closing, f"{assignment.key}:{value}{ending}")
             closing += 1
             continue
         end = _value_end(lines, start, closing)
         old = lines[start].rstrip("\r")
         comment = _trailing_comment(old)
         prefix = old[: old.index(":") + 1] if ":" in old else f"{assignment.key}:"
-        lines[start:end] = [f"{prefix} {assignment.text}{comment}{ending}"]
+        value = f" {assignment.text}" if assignment.text else ""
+        lines[start:end] = [f"{prefix}{value}{comment}{ending}"]
         closing -= end - start - 1
     return "\n".join(lines)
 
@@ -141,13 +168,45 @@ def _value_end(lines: list[str], start: int, closing: int) -> int:
 
 
 def _trailing_comment(line: str) -> str:
-    """A `` # comment`` after a plain (unquoted) value, kept when the value changes."""
+    """A `` # comment`` after the value on a key's line, kept when the value changes."""
     value = line.split(":", 1)[1] if ":" in line else ""
-    stripped = value.strip()
-    if not stripped or stripped[0] in "'\"[{|>":
+    stripped = value.lstrip()
+    if not stripped or stripped[0] in "|>":
         return ""
-    found = re.search(r"[ \t]+#.*$", value)
+    rest = stripped
+    if stripped[0] in "'\"":
+        rest = stripped[_quoted_end(stripped) :]
+    elif stripped[0] in "[{":
+        rest = stripped[_bracket_end(stripped) :]
+    found = re.search(r"[ \t]+#.*$", rest)
     return found.group(0) if found else ""
+
+
+def _quoted_end(text: str) -> int:
+    quote, index = text[0], 1
+    while index < len(text):
+        if quote == '"' and text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == quote:
+            if quote == "'" and text[index + 1 : index + 2] == "'":
+                index += 2
+                continue
+            return index + 1
+        index += 1
+    return len(text)
+
+
+def _bracket_end(text: str) -> int:
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
 
 
 def set_fields(vault: Vault, note: Note, assignments: list[Assignment]) -> tuple[bool, str]:

@@ -41,6 +41,9 @@ class Condition:
                 for item in values
                 if item is not None
             )
+        if self.value == "" and self.operator in ("=", "!="):
+            empty = actual is None or actual == "" or actual == []
+            return empty if self.operator == "=" else not empty
         if actual is None or actual == "" or actual == []:
             return self.operator == "!="
         if isinstance(actual, list):
@@ -77,7 +80,10 @@ def _as_day(text: str, today: dt.date) -> dt.date | None:
     relative = _RELATIVE_DAY.match(text.strip())
     if relative:
         offset = int(relative.group(2) or 0) * (-1 if relative.group(1) == "-" else 1)
-        return today + dt.timedelta(days=offset)
+        try:
+            return today + dt.timedelta(days=offset)
+        except OverflowError:
+            return None
     moment = as_moment(text)
     return day_of(moment) if moment is not None else None
 
