@@ -169,3 +169,39 @@ def test_set_keeps_every_other_line(frontmatter_lines, newline, body):
     ]
     remaining = iter(new_text.split(newline))
     assert all(any(line == candidate for candidate in remaining) for line in kept)
+
+
+def test_values_yaml_would_misread_are_quoted():
+    for raw, expected in (
+        ("a #b", "a #b"),
+        ("# hash", "# hash"),
+        ("no", "no"),
+        ("2026-13-01", "2026-13-01"),
+        ("- x", "- x"),
+        ("@y", "@y"),
+    ):
+        assignment = parse_assignment(f"role={raw}", TODAY)
+        loaded = parse_note("n.md", f"---\nrole: {assignment.text}\n---\n".encode()).note
+        assert loaded.frontmatter["role"] == expected, raw
+
+
+def test_keys_yaml_cannot_hold_and_huge_offsets_are_refused(make_vault):
+    root = make_vault({"contacts/Ann Lee.md": contact()})
+    for bad in ("&k=1", "a: b=1", "last_contact=today+99999999"):
+        result = run("set", "Ann Lee", bad, "--vault", str(root))
+        assert result.exit_code == 2, bad
+        assert "Traceback" not in result.output
+
+
+def test_comments_after_quoted_and_flow_values_are_kept():
+    text = '---\nrole: "quoted role" # c1\ntags: [a, b] # c2\n---\n'
+    new = apply_assignments(
+        text, [parse_assignment("role=new", TODAY), parse_assignment("tags=[x]", TODAY)]
+    )
+    assert new == "---\nrole: new # c1\ntags: [x] # c2\n---\n"
+
+
+def test_the_frontmatter_line_ending_decides_a_new_line():
+    text = "---\nstatus: identified\n---\r\nbody\r\n"
+    new = apply_assignments(text, [parse_assignment("role=x", TODAY)])
+    assert new == "---\nstatus: identified\nrole: x\n---\r\nbody\r\n"

@@ -181,3 +181,16 @@ def test_pre_commit_hooks_run_real_commands():
         assert args[0] in cli.commands
         result = run(*args, str(EXAMPLE_VAULT), "--today", "2026-12-01")
         assert result.exit_code == 0, (hook["id"], result.output)
+
+
+def test_list_empty_value_means_missing_or_present():
+    assert list_names("contacts", "--where", "email=") == ["Kevin Park"]
+    with_phone = list_names("contacts", "--where", "phone!=")
+    without_phone = list_names("contacts", "--where", "phone=")
+    assert len(with_phone) == 6 and len(with_phone) + len(without_phone) == 16
+    assert not set(with_phone) & set(without_phone)
+
+
+def test_today_out_of_range_is_a_usage_error():
+    result = run("agenda", str(EXAMPLE_VAULT), "--today", "9999-12-30")
+    assert result.exit_code == 2

@@ -272,3 +272,43 @@ def test_truncated_linkedin_export_imports_nothing(vault, tmp_path, cut):
 def test_unterminated_quote_is_reported_with_its_line():
     with pytest.raises(ImportProblem, match=r"c\.csv:\d+"):
         read_linkedin(b'First Name,Last Name,URL\nAnn,"Lee,x\n', "c.csv")
+
+
+def test_people_of_the_same_name_are_not_merged_silently(make_vault, tmp_path):
+    root = make_vault({".vault-tools.toml": ""})
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "John,Smith,https://www.linkedin.com/in/js1,,A,,\n"
+        "John,Smith,https://www.linkedin.com/in/js2,,B,,\n"
+    )
+    result = run("import", "linkedin", str(csv_file), str(root))
+    assert "Created 1" in result.stderr and "0 duplicate" in result.stderr
+    assert "another person of this name" in result.stderr
+
+
+def test_invalid_imported_fields_are_left_out_and_said(make_vault, tmp_path):
+    root = make_vault({".vault-tools.toml": ""})
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ann,Lee,,not-an-email,Acme,,\n"
+    )
+    result = run("import", "linkedin", str(csv_file), str(root))
+    assert "left out email" in result.stderr
+    assert "error" not in lint_rules(root)
+    assert "email" not in (root / "contacts" / "Ann Lee.md").read_text()
+
+
+def test_ics_follow_ups_fall_back_to_last_contact_and_extreme_dates_are_skipped(make_vault):
+    root = make_vault(
+        {
+            "contacts/Ann Lee.md": contact(status="contacted", last_contact="2026-11-20"),
+            "interviews/far.md": interview("Ann Lee", "9999-12-31"),
+        }
+    )
+    result = run("export", "ics", str(root), "--today", "2026-12-01")
+    assert result.exit_code == 0, result.output
+    calendar = icalendar.Calendar.from_ical(result.stdout_bytes)
+    assert len(list(calendar.walk("VTODO"))) == 2
+    assert list(calendar.walk("VEVENT")) == []

@@ -237,3 +237,34 @@ def test_new_contact_never_escapes_the_vault(tmp_path_factory, name):
         assert not created[0].name.startswith(".")
     else:
         assert created == []
+
+
+def test_a_contact_cannot_refer_themselves(tmp_path):
+    root = tmp_path / "v"
+    run("init", str(root))
+    result = run(
+        "new",
+        "contact",
+        "Selfie",
+        "--referred-by",
+        "selfie",
+        "--create-referrer",
+        "--vault",
+        str(root),
+    )
+    assert result.exit_code == 2 and "themselves" in result.stderr
+    assert not (root / "contacts" / "Selfie.md").exists()
+
+
+def test_new_refuses_values_the_schema_rejects(tmp_path):
+    root = tmp_path / "v"
+    run("init", str(root))
+    result = run("new", "contact", "Bad Mail", "--email", "nope", "--vault", str(root))
+    assert result.exit_code == 2 and "email" in result.stderr
+    assert not (root / "contacts" / "Bad Mail.md").exists()
+
+
+def test_init_leaves_index_check_passing(tmp_path):
+    root = tmp_path / "v"
+    run("init", str(root))
+    assert run("index", str(root), "--check").exit_code == 0

@@ -92,8 +92,15 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
+def _reasonable_day(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is not None and not 1900 <= value.year <= 9000:
+        raise click.BadParameter("choose a date between 1900 and 9000")
+    return value
+
+
 today_option = click.option(
     "--today",
+    callback=_reasonable_day,
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     metavar="YYYY-MM-DD",
@@ -708,7 +715,7 @@ def new_contact(
       vault-tools new contact "Jordan Alvarez" --referred-by "Maya Chen" --field "UX research"
       vault-tools new contact "Ann Lee" --source alumni-directory --email ann@example.com
     """
-    from vault_tools.new import NewNoteError, plan_contact, write_new
+    from vault_tools.new import NewNoteError, plan_contact, schema_problems_of, write_new
 
     loaded = open_vault(vault_path)
     fields = {
@@ -724,15 +731,21 @@ def new_contact(
         planned = plan_contact(
             loaded, name, fields=fields, referred_by=referred_by, create_referrer=create_referrer
         )
+        problems = schema_problems_of(loaded, planned)
+        if problems:
+            fail("; ".join(problems) + "; nothing was written")
         written = write_new(loaded, planned)
     except NewNoteError as error:
         fail(str(error))
     for path in written:
         click.echo(str(loaded.root / path))
     if source is None and not referred_by:
+        import shlex
+
+        title = shlex.quote(Path(written[-1]).stem)
         click.echo(
-            "source set to 'other'; change it with "
-            f'vault-tools set "{name}" source=linkedin (or another source)',
+            f"source set to 'other'; change it with: vault-tools set -- {title} "
+            "source=linkedin (or another source)",
             err=True,
         )
     open_after(loaded.root / written[-1], open_editor, obsidian, loaded.root)
@@ -797,7 +810,7 @@ def new_interview(
       vault-tools new interview "Maya Chen" --date 2026-10-14 --time 15:30 --format video
       vault-tools new interview "Maya Chen" --questions "career path,general"
     """
-    from vault_tools.new import NewNoteError, plan_interview, write_new
+    from vault_tools.new import NewNoteError, plan_interview, schema_problems_of, write_new
     from vault_tools.questions import UnknownCategory, find_categories, question_bank
 
     loaded = open_vault(vault_path)
@@ -820,6 +833,9 @@ def new_interview(
             questions=chosen,
             create_contact=create_contact,
         )
+        problems = schema_problems_of(loaded, planned)
+        if problems:
+            fail("; ".join(problems) + "; nothing was written")
         written = write_new(loaded, planned)
     except NewNoteError as error:
         fail(str(error))
@@ -1039,10 +1055,11 @@ def run_import(kind: str, file: Path, vault: str | None, update: bool, dry_run: 
     click.echo(
         f"{'Would create' if dry_run else 'Created'} {created}, "
         f"{'would update' if dry_run else 'updated'} {updated}, skipped {len(plan.skipped)} "
-        f"already in the vault, {plan.duplicates} duplicate rows, {plan.nameless} without a "
-        "name.",
+        f"(see above), {plan.duplicates} duplicate rows, {plan.nameless} without a name.",
         err=True,
     )
+    if not dry_run and result.failed:
+        sys.exit(1)
 
 
 @import_group.command("linkedin")
@@ -1278,7 +1295,7 @@ def draft_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def show_draft(made: Any, mailto: bool) -> None:
     for warning in made.warnings:
         click.echo(f"note: {warning}", err=True)
-    click.echo(made.mailto() if mailto else made.text, nl=not mailto or True)
+    click.echo(made.mailto() if mailto else made.text, nl=mailto)
 
 
 def find_contact(loaded: Vault, name: str) -> Any:

@@ -81,9 +81,9 @@ class Draft:
 
     def mailto(self) -> str:
         address = quote(self.to or "", safe="@")
+        body = self.body.replace("\r\n", "\n").replace("\n", "\r\n")  # RFC 6068 wants CRLF
         return (
-            f"mailto:{address}?subject={quote(self.subject, safe='')}"
-            f"&body={quote(self.body, safe='')}"
+            f"mailto:{address}?subject={quote(self.subject, safe='')}&body={quote(body, safe='')}"
         )
 
 

@@ -19,6 +19,7 @@ from vault_tools.vault import Vault
 
 PRODUCT_ID = "-//vault-tools//informational interviews//EN"
 DEFAULT_DURATION_MINUTES = 30
+MAX_DURATION_MINUTES = 24 * 60
 
 
 def _uid(note: Note, kind: str) -> str:
@@ -36,7 +37,7 @@ def to_ics(vault: Vault, *, today: dt.date, timezone: str | None = None) -> byte
 
     Times without a zone are floating (local wherever the calendar is), unless
     ``timezone`` (an IANA name such as Europe/Paris) is given. Raises ValueError for an
-    unknown time zone.
+    unknown time zone. A date at the calendar's very end (9999-12-31) is left out.
     """
     import icalendar
 
@@ -46,86 +47,109 @@ def to_ics(vault: Vault, *, today: dt.date, timezone: str | None = None) -> byte
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Informational interviews")
     stamp = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
-    hours = vault.config.thank_you_hours
     for note in sorted(vault.notes_of_type("interview"), key=lambda n: n.id):
         held = as_moment(note.frontmatter.get("date"))
         if held is None or note.is_template:
             continue
-        contact = contact_of(vault, note)
-        who = contact.title if contact else note.title
-        organization = contact.frontmatter.get("organization") if contact else None
-        event = icalendar.Event()
-        event.add("uid", _uid(note, "interview"))
-        event.add("dtstamp", stamp)
-        event.add(
-            "summary",
-            f"Informational interview: {who}" + (f" ({organization})" if organization else ""),
-        )
-        start = _localized(held, zone)
-        event.add("dtstart", start)
-        minutes = note.frontmatter.get("duration_minutes")
-        length = dt.timedelta(
-            minutes=minutes
-            if isinstance(minutes, int) and minutes > 0
-            else DEFAULT_DURATION_MINUTES
-        )
-        if isinstance(start, dt.datetime):
-            event.add("dtend", start + length)
-        else:
-            event.add("dtend", start + dt.timedelta(days=1))
-        location = note.frontmatter.get("location")
-        if isinstance(location, str) and location.strip():
-            event.add("location", location.strip())
-        uri = obsidian_uri(vault, note)
-        event.add("url", uri)
-        event.add("description", f"Note: {note.path}\n{uri}")
-        calendar.add_component(event)
-        if note.frontmatter.get("thank_you_sent") in (None, ""):
-            due: dt.date = (
-                held + dt.timedelta(hours=hours)
-                if isinstance(held, dt.datetime)
-                else day_of(held) + dt.timedelta(days=max(1, -(-hours // 24)))
-            )
-            calendar.add_component(
-                _todo(
-                    icalendar,
-                    _uid(note, "thank-you"),
-                    stamp,
-                    f"Send a thank-you to {who}",
-                    _localized(due, zone),
-                    f"Interview note: {note.path}\n{uri}",
-                )
-            )
-    holidays = vault.config.holidays
+        try:
+            for component in _interview_components(vault, note, held, stamp, zone):
+                calendar.add_component(component)
+        except OverflowError:
+            continue
     for contact in sorted(vault.notes_of_type("contact"), key=lambda n: n.id):
-        if contact.frontmatter.get("status") != "contacted" or contact.is_template:
+        try:
+            for component in _follow_up_components(vault, contact, stamp):
+                calendar.add_component(component)
+        except OverflowError:
             continue
-        since = as_moment(contact.frontmatter.get("contacted_on"))
-        if since is None:
-            continue
-        uri = obsidian_uri(vault, contact)
-        checkpoints = (
-            (
-                "try-another",
-                vault.config.try_another_after,
-                f"No reply from {contact.title}? Try another person at "
-                f"{contact.frontmatter.get('organization') or 'that organization'}",
-            ),
-            ("follow-up", vault.config.follow_up_after, f"Follow up once with {contact.title}"),
-        )
-        for kind, days, summary in checkpoints:
-            due_day = add_business_days(day_of(since), days, holidays)
-            calendar.add_component(
-                _todo(
-                    icalendar,
-                    _uid(contact, kind),
-                    stamp,
-                    summary,
-                    due_day,
-                    f"Contact note: {contact.path}\n{uri}",
-                )
-            )
     return bytes(calendar.to_ical())
+
+
+def _interview_components(
+    vault: Vault, note: Note, held: dt.date, stamp: dt.datetime, zone: dt.tzinfo | None
+) -> list[Any]:
+    import icalendar
+
+    contact = contact_of(vault, note)
+    who = contact.title if contact else note.title
+    organization = contact.frontmatter.get("organization") if contact else None
+    event = icalendar.Event()
+    event.add("uid", _uid(note, "interview"))
+    event.add("dtstamp", stamp)
+    event.add(
+        "summary",
+        f"Informational interview: {who}"
+        + (f" ({organization})" if isinstance(organization, str) and organization else ""),
+    )
+    start = _localized(held, zone)
+    event.add("dtstart", start)
+    minutes = note.frontmatter.get("duration_minutes")
+    if not (isinstance(minutes, int) and 0 < minutes <= MAX_DURATION_MINUTES):
+        minutes = DEFAULT_DURATION_MINUTES
+    length = dt.timedelta(minutes=minutes)
+    event.add(
+        "dtend", start + length if isinstance(start, dt.datetime) else start + dt.timedelta(days=1)
+    )
+    location = note.frontmatter.get("location")
+    if isinstance(location, str) and location.strip():
+        event.add("location", location.strip())
+    uri = obsidian_uri(vault, note)
+    event.add("url", uri)
+    event.add("description", f"Note: {note.path}\n{uri}")
+    components = [event]
+    if note.frontmatter.get("thank_you_sent") in (None, ""):
+        hours = vault.config.thank_you_hours
+        due: dt.date = (
+            held + dt.timedelta(hours=hours)
+            if isinstance(held, dt.datetime)
+            else day_of(held) + dt.timedelta(days=max(1, -(-hours // 24)))
+        )
+        components.append(
+            _todo(
+                icalendar,
+                _uid(note, "thank-you"),
+                stamp,
+                f"Send a thank-you to {who}",
+                _localized(due, zone),
+                f"Interview note: {note.path}\n{uri}",
+            )
+        )
+    return components
+
+
+def _follow_up_components(vault: Vault, contact: Note, stamp: dt.datetime) -> list[Any]:
+    """The 3B7 checkpoints of a contact awaiting a reply, as the agenda counts them."""
+    import icalendar
+
+    if contact.frontmatter.get("status") != "contacted" or contact.is_template:
+        return []
+    since = as_moment(contact.frontmatter.get("contacted_on")) or as_moment(
+        contact.frontmatter.get("last_contact")
+    )
+    if since is None:
+        return []
+    uri = obsidian_uri(vault, contact)
+    organization = contact.frontmatter.get("organization")
+    place = organization if isinstance(organization, str) and organization else "that organization"
+    checkpoints = (
+        (
+            "try-another",
+            vault.config.try_another_after,
+            f"No reply from {contact.title}? Try another person at {place}",
+        ),
+        ("follow-up", vault.config.follow_up_after, f"Follow up once with {contact.title}"),
+    )
+    return [
+        _todo(
+            icalendar,
+            _uid(contact, kind),
+            stamp,
+            summary,
+            add_business_days(day_of(since), days, vault.config.holidays),
+            f"Contact note: {contact.path}\n{uri}",
+        )
+        for kind, days, summary in checkpoints
+    ]
 
 
 def _todo(

@@ -238,24 +238,24 @@ class _Index:
     def __init__(self, vault: Vault) -> None:
         self.by_key: dict[tuple[str, str], Note | str] = {}
         for note in vault.notes_of_type("contact"):
-            self.add(note, note.title, note.frontmatter)
+            self.add(note, normalize(note.title), note.frontmatter)
 
-    def add(self, owner: Note | str, name: str, fields: dict[str, Any]) -> None:
-        for key in self.keys(name, fields):
+    def add(self, owner: Note | str, title: str, fields: dict[str, Any]) -> None:
+        for key in [*self.identity(fields), ("name", title)]:
             self.by_key.setdefault(key, owner)
 
     @staticmethod
-    def keys(name: str, fields: dict[str, Any]) -> list[tuple[str, str]]:
+    def identity(fields: dict[str, Any]) -> list[tuple[str, str]]:
+        """The keys that tell people apart: LinkedIn URL and email."""
         keys = []
         if isinstance(fields.get("linkedin"), str) and fields["linkedin"].strip():
             keys.append(("linkedin", _url_key(fields["linkedin"])))
         if isinstance(fields.get("email"), str) and fields["email"].strip():
             keys.append(("email", fields["email"].strip().casefold()))
-        keys.append(("name", normalize(safe_name(name))))
         return keys
 
-    def find(self, name: str, fields: dict[str, Any]) -> Note | str | None:
-        for key in self.keys(name, fields):
+    def find(self, title: str, fields: dict[str, Any]) -> Note | str | None:
+        for key in [*self.identity(fields), ("name", title)]:
             if key in self.by_key:
                 return self.by_key[key]
         return None
@@ -267,14 +267,26 @@ def plan_import(vault: Vault, read: ReadResult, *, source: str, update: bool) ->
     seen_in_file: set[tuple[str, str]] = set()
     for record in read.records:
         fields = {key: value for key, value in record.fields.items() if value not in (None, "")}
-        keys = _Index.keys(record.name, fields)
-        if seen_in_file.intersection(keys):
+        try:
+            title = normalize(safe_name(record.name))
+        except NewNoteError as error:
+            plan.skipped.append((record.name, f"{record.where}: {error}"))
+            continue
+        # The same person twice in one file: same URL or email (or, without either, name).
+        identity = set(_Index.identity(fields)) or {("name", title)}
+        if seen_in_file & identity:
             plan.duplicates += 1
             continue
-        seen_in_file.update(keys)
-        match = index.find(record.name, fields)
+        seen_in_file |= identity
+        match = index.find(title, fields)
         if isinstance(match, str):
-            plan.duplicates += 1
+            plan.skipped.append(
+                (
+                    record.name,
+                    f"{record.where}: another person of this name is "
+                    f"in this file ({match}); add them by hand",
+                )
+            )
             continue
         if match is not None:
             missing = {
@@ -290,16 +302,44 @@ def plan_import(vault: Vault, read: ReadResult, *, source: str, update: bool) ->
                 )
                 plan.skipped.append((match.path, reason))
             continue
+        planned = _valid_contact(vault, record, fields, source, plan)
+        if planned is not None:
+            plan.create.append(planned)
+            index.add(planned.path, title, fields)
+    return plan
+
+
+def _valid_contact(
+    vault: Vault, record: ContactRecord, fields: dict[str, Any], source: str, plan: ImportPlan
+) -> Planned | None:
+    """The contact note for ``record``; fields the schema rejects (an email without @)
+    are left out and said so, rather than writing a note that fails lint."""
+    from vault_tools.new import schema_problems_of
+
+    for _ in range(2):
         try:
             planned = plan_contact(
                 vault, record.name, fields={**fields, "source": source}, notes=record.notes
             )
         except NewNoteError as error:
             plan.skipped.append((record.name, f"{record.where}: {error}"))
-            continue
-        plan.create.append(planned)
-        index.add(planned.path, record.name, fields)
-    return plan
+            return None
+        problems = schema_problems_of(vault, planned)
+        if not problems:
+            return planned
+        rejected = {problem.split(": ", 2)[1].split(" ")[0] for problem in problems}
+        kept = {key: value for key, value in fields.items() if key not in rejected}
+        if kept == fields:
+            break
+        plan.skipped.append(
+            (
+                record.name,
+                f"{record.where}: left out {', '.join(sorted(rejected))} ({'; '.join(problems)})",
+            )
+        )
+        fields = kept
+    plan.skipped.append((record.name, f"{record.where}: {'; '.join(problems)}"))
+    return None
 
 
 @dataclass

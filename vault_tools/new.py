@@ -122,6 +122,8 @@ def plan_contact(
     metadata["source"] = source
     extra = []
     found_through = f"Found through: {source}."
+    if referred_by and normalize(safe_name(referred_by)) == normalize(title):
+        raise NewNoteError(f"{name!r} cannot be referred by themselves")
     if referred_by:
         referrer = one_note(vault, referred_by, "contact")
         if referrer is None:
@@ -196,7 +198,7 @@ def plan_interview(
         "## Referrals\n\n"
         'People they suggested (add each to `referrals:` above as `"[[Name]]"`).\n\n'
         "## Thank-you\n\n"
-        "Send within 24 hours, then set `thank_you_sent:`.\n"
+        f"Send within {vault.config.thank_you_hours} hours, then set `thank_you_sent:`.\n"
     )
     return Planned(path, note_text(metadata, body), extra)
 
@@ -216,14 +218,33 @@ def _free_path(vault: Vault, folder: str, title: str) -> str:
     return relative
 
 
+def schema_problems_of(vault: Vault, planned: Planned) -> list[str]:
+    """What the schema says about the planned notes, as messages (empty when valid)."""
+    from vault_tools.parse import parse_note
+    from vault_tools.rules.fields import schema_problems
+
+    problems = []
+    for item in [*planned.extra, planned]:
+        note = vault.typed(parse_note(item.path, item.text.encode("utf-8")).note)
+        problems += [
+            f"{item.path}: {d.message}" + (f" ({d.fix})" if d.fix else "")
+            for d in schema_problems(vault, note)
+        ]
+    return problems
+
+
 def write_new(vault: Vault, planned: Planned) -> list[str]:
     """Create the planned notes (extras first); returns the paths written.
 
     Each file is created exclusively: if it appeared meanwhile, it is left alone and
     NewNoteError says so.
     """
-    written = []
-    for item in [*planned.extra, planned]:
+    items = [*planned.extra, planned]
+    paths = [normalize(item.path) for item in items]
+    if len(set(paths)) != len(paths):
+        raise NewNoteError(f"{planned.path} would be written twice; nothing was written")
+    written: list[str] = []
+    for item in items:
         target = vault.root / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -232,7 +253,8 @@ def write_new(vault: Vault, planned: Planned) -> list[str]:
                 handle.flush()
                 os.fsync(handle.fileno())
         except FileExistsError:
-            raise NewNoteError(f"{item.path} already exists; it was left as it is") from None
+            done = f" (already written: {', '.join(written)})" if written else ""
+            raise NewNoteError(f"{item.path} already exists; it was left as it is{done}") from None
         written.append(item.path)
     return written
 
@@ -404,7 +426,16 @@ def init_vault(root: Path) -> InitResult:
             result.skipped.append(relative)
             continue
         result.created.append(relative)
+    if "Home.md" in result.created:
+        _fill_index(root)
     return result
+
+
+def _fill_index(root: Path) -> None:
+    """Generate the new Home note's blocks, so that `index --check` passes at once."""
+    from vault_tools.index import plan_index, write_plan
+
+    write_plan(plan_index(Vault.load(root)))
 
 
 def example_vault_source() -> Path | None:
