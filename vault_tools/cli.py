@@ -45,7 +45,16 @@ def open_vault(path: str | None) -> Vault:
     return Vault.load(Path(path) if path is not None else find_vault_root(Path.cwd()))
 
 
-def complete_note_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_contact_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[Any]:
+    """Shell completion of a contact's NAME."""
+    return complete_note_names(ctx, param, incomplete, note_type="contact")
+
+
+def complete_note_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str, note_type: str | None = None
+) -> list[Any]:
     """Shell completion of NAME: the titles of the notes of the vault found from here."""
     from click.shell_completion import CompletionItem
 
@@ -57,7 +66,13 @@ def complete_note_names(ctx: click.Context, param: click.Parameter, incomplete: 
     except (ConfigError, VaultError, OSError):
         return []
     wanted = incomplete.casefold()
-    titles = sorted({note.title for note in loaded.notes.values() if not note.is_template})
+    titles = sorted(
+        {
+            note.title
+            for note in loaded.notes.values()
+            if not note.is_template and (note_type is None or note.note_type == note_type)
+        }
+    )
     return [CompletionItem(title) for title in titles if title.casefold().startswith(wanted)]
 
 
@@ -1279,7 +1294,7 @@ def draft() -> None:
 
 def draft_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.argument("name", shell_complete=complete_note_names),
+        click.argument("name", shell_complete=complete_contact_names),
         vault_option,
         click.option(
             "--mailto",

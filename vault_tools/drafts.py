@@ -106,16 +106,23 @@ def fill(text: str, values: dict[str, str]) -> tuple[str, str]:
     return "", filled
 
 
+def _text_field(contact: Note, key: str) -> str:
+    """A frontmatter field as one line of text; "" for anything that is not text."""
+    value = contact.frontmatter.get(key)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
 def _common(vault: Vault, contact: Note) -> dict[str, str]:
-    data = contact.frontmatter
-    organization = str(data.get("organization") or "").strip()
+    organization = _text_field(contact, "organization")
+    field = _text_field(contact, "field")
     return {
         "name": contact.title,
         "first_name": contact.title.split()[0] if contact.title.split() else contact.title,
         "organization": organization or "your organization",
         "at_organization": f" at {organization}" if organization else "",
-        "role": str(data.get("role") or "your role"),
-        "field": str(data.get("field") or "your field"),
+        "role": _text_field(contact, "role") or "your role",
+        # A missing field stays a visible placeholder to fill in, not vague wording.
+        "field": field or "[field]",
         "my_name": vault.config.my_name or "[Your name]",
     }
 
@@ -141,6 +148,8 @@ def outreach(vault: Vault, contact: Note) -> Draft:
     subject, body = fill(template(vault, "outreach", OUTREACH), values)
     warnings = []
     draft = Draft(subject, body, _email(contact))
+    if not _text_field(contact, "field"):
+        warnings.append(f"{contact.title} has no `field` in {contact.path}; fill in [field]")
     if draft.words > MAX_OUTREACH_WORDS:
         warnings.append(
             f"the body has {draft.words} words; a first request reads best under "
