@@ -24,16 +24,9 @@ import threading
 import time
 from pathlib import Path
 
-SOURCES = (
-    "family",
-    "friend",
-    "neighbor",
-    "professor",
-    "coworker",
-    "alumni-directory",
-    "linkedin",
-    "professional-association",
-)
+from vault_tools.model import CONTACT_SOURCES
+
+SOURCES = tuple(s for s in CONTACT_SOURCES if s not in ("referral", "other"))
 FIELDS = ("UX research", "data science", "environmental policy", "nursing", "architecture")
 WORDS = (
     "the team",
