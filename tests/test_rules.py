@@ -48,6 +48,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXAMPLE_VAULT
 from vault_tools.lint import lint
 from vault_tools.render.diagnostics import as_text
 from vault_tools.rules.registry import BY_NAME, RULES
@@ -280,3 +281,18 @@ def test_suppression_covers_problems_found_while_reading(make_vault) -> None:
         "line 3); only this value is kept\n"
         "    fix: delete one of the two lines\n"
     )
+
+
+def test_property_by_property_validation_matches_whole_validation():
+    """SchemaChecker's per-property memo is an optimization: same diagnostics either way."""
+    from vault_tools.rules.fields import SchemaChecker
+    from vault_tools.schema import effective_schemas
+
+    folders = [EXAMPLE_VAULT, *sorted(p for p in FIXTURES.iterdir() if p.is_dir())]
+    for folder in folders:
+        vault = Vault.load(folder)
+        schemas = effective_schemas(vault.config, vault.root)
+        split = SchemaChecker(vault, schemas, split=True)
+        whole = SchemaChecker(vault, schemas, split=False)
+        for note in vault.notes.values():
+            assert split.check(note) == whole.check(note), note.path

@@ -34,17 +34,46 @@ def schema_problems(vault: Vault, note: Note) -> list[Diagnostic]:
     return SchemaChecker(vault, effective_schemas(vault.config, vault.root)).check(note)
 
 
-class SchemaChecker:
-    """Validates notes against the schema of their type, one validator per type."""
+# Top-level keywords under which a schema's properties can be validated one at a time
+# (the shipped schemas, and most extensions, use only these).
+_SPLITTABLE = {
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "type",
+    "required",
+    "properties",
+    "if",
+    "then",
+    "else",
+}
 
-    def __init__(self, vault: Vault, schemas: dict[str, dict[str, Any]]) -> None:
+
+class SchemaChecker:
+    """Validates notes against the schema of their type, one validator per type.
+
+    Most field values repeat across notes (statuses, sources, dates), so when a schema
+    allows it each property is validated on its own and the outcome remembered per
+    value; link-typed properties, whose outcome depends on the note, are always checked.
+    ``split=False`` validates every note whole (the results are the same).
+    """
+
+    def __init__(
+        self, vault: Vault, schemas: dict[str, dict[str, Any]], *, split: bool = True
+    ) -> None:
         import jsonschema
 
         self.library: Any = jsonschema  # its decorators and factories are untyped
         self.vault = vault
         self.schemas = schemas
+        self.split = split
         self.formats = _format_checker(self.library)
         self.validators: dict[tuple[str, bool], Any] = {}
+        self.parts: dict[tuple[str, bool], tuple[Any, dict[str, Any], set[str]]] = {}
+        self.property_validators: dict[tuple[str, int], Any] = {}
+        self.remembered: dict[tuple[str, str, str], list[Any]] = {}
         self.current: Note | None = None
 
     def _link_type(
@@ -56,27 +85,65 @@ class SchemaChecker:
         if problem:
             yield self.library.ValidationError(problem)
 
+    def _make(self, schema: dict[str, Any]) -> Any:
+        library = self.library
+        base = library.validators.validator_for(schema, default=library.Draft202012Validator)
+        extended = library.validators.extend(base, {LINK_TYPE_KEYWORD: self._link_type})
+        return extended(schema, format_checker=self.formats)
+
+    def _schema_for(self, note: Note, schema: dict[str, Any]) -> dict[str, Any]:
+        if note.type_from_config:
+            # The type came from the config, so the note need not spell it out.
+            required = [name for name in schema.get("required", []) if name != "type"]
+            schema = {**schema, "required": required}
+        return schema
+
     def _validator(self, note: Note, schema: dict[str, Any]) -> Any:
         key = (note.note_type or "", note.type_from_config)
         if key not in self.validators:
-            if note.type_from_config:
-                # The type came from the config, so the note need not spell it out.
-                required = [name for name in schema.get("required", []) if name != "type"]
-                schema = {**schema, "required": required}
-            library = self.library
-            base = library.validators.validator_for(schema, default=library.Draft202012Validator)
-            extended = library.validators.extend(base, {LINK_TYPE_KEYWORD: self._link_type})
-            self.validators[key] = extended(schema, format_checker=self.formats)
+            self.validators[key] = self._make(self._schema_for(note, schema))
         return self.validators[key]
+
+    def errors(self, note: Note, schema: dict[str, Any], instance: dict[str, Any]) -> list[Any]:
+        """Every validation error of ``instance`` (the note's frontmatter, as JSON)."""
+        if not self.split or not set(schema) <= _SPLITTABLE:
+            return list(self._validator(note, schema).iter_errors(instance))
+        key = (note.note_type or "", note.type_from_config)
+        if key not in self.parts:
+            whole = self._schema_for(note, schema)
+            skeleton = self._make({k: v for k, v in whole.items() if k != "properties"})
+            properties = whole.get("properties", {})
+            linked = {
+                name for name, sub in properties.items() if LINK_TYPE_KEYWORD in json.dumps(sub)
+            }
+            self.parts[key] = (skeleton, properties, linked)
+        skeleton, properties, linked = self.parts[key]
+        found = list(skeleton.iter_errors(instance))
+        for name, value in instance.items():
+            if name not in properties:
+                continue
+            if name in linked:
+                found += self._property_errors(properties, name, value)
+                continue
+            memo = (key[0], name, json.dumps(value, sort_keys=True, default=str))
+            if memo not in self.remembered:
+                self.remembered[memo] = self._property_errors(properties, name, value)
+            found += self.remembered[memo]
+        return found
+
+    def _property_errors(self, properties: dict[str, Any], name: str, value: Any) -> list[Any]:
+        single = (name, id(properties))
+        if single not in self.property_validators:
+            self.property_validators[single] = self._make({"properties": {name: properties[name]}})
+        return list(self.property_validators[single].iter_errors({name: value}))
 
     def check(self, note: Note) -> list[Diagnostic]:
         schema = self.schemas.get(note.note_type or "")
         if schema is None or note.is_template or not note.frontmatter_valid:
             return []
-        validator = self._validator(note, schema)
         self.current = note
         try:
-            return list(_schema_diagnostics(note, validator, validator.schema))
+            return list(_schema_diagnostics(note, self, schema))
         except Exception as error:  # noqa: BLE001
             # A config schema that passed check_schema can still fail while validating
             # (an unresolvable $ref, a regex Python cannot compile): the config's fault.
@@ -86,7 +153,9 @@ class SchemaChecker:
             ) from None
 
 
-def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> Iterator[Diagnostic]:
+def _schema_diagnostics(
+    note: Note, checker: SchemaChecker, schema: dict[str, Any]
+) -> Iterator[Diagnostic]:
     # An empty value (`status:` or `email: ""`) means "not filled in yet": the field is
     # treated as absent, so an empty required field is reported as missing and an empty
     # optional one is fine.
@@ -96,7 +165,9 @@ def _schema_diagnostics(note: Note, validator: Any, schema: dict[str, Any]) -> I
         if value is not None and value != ""
     }
     reported: set[tuple[Any, ...]] = set()
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        checker.errors(note, schema, instance), key=lambda e: list(map(str, e.absolute_path))
+    )
     for error in errors:
         field_path = tuple(error.absolute_path)
         if error.validator in ("required", "dependentRequired"):
