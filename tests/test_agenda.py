@@ -641,3 +641,19 @@ def test_example_vault() -> None:
     ]
     assert items[0].message.startswith("contacted 2026-11-03, no reply after 20 business days")
     assert items[1].message.endswith("research, objectives and questions ready")
+
+
+def test_times_with_an_offset_are_read_as_local_clock_time(monkeypatch):
+    import time
+
+    from vault_tools.dates import as_moment
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        moment = as_moment("2026-11-27T23:30:00-08:00")
+        assert moment == dt.datetime(2026, 11, 27, 23, 30)
+        assert as_moment("2026-11-28T07:30:00+00:00") == moment
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -9,8 +9,9 @@ from typing import Any
 def as_moment(value: Any) -> dt.date | None:
     """A frontmatter date or datetime (or ISO string) as a date or naive datetime; else None.
 
-    A datetime with an offset is converted to UTC first, so that two moments written in
-    different time zones compare as the moments they are.
+    A datetime with an offset is converted to this machine's local time (the time zone
+    naive times are taken to be in), so that moments written in different zones compare
+    as the moments they are and show as the person's own clock time.
     """
     if isinstance(value, dt.datetime):
         return _naive(value)
@@ -31,7 +32,7 @@ def _naive(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment
     try:
-        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+        return moment.astimezone().replace(tzinfo=None)
     except OverflowError:  # year 1 or 9999 shifted past the calendar's ends
         return moment.replace(tzinfo=None)
 
