@@ -123,6 +123,16 @@ today_option = click.option(
 )
 
 
+vault_option = click.option(
+    "--vault",
+    "vault_path",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="The vault (default: the nearest folder upwards with .vault-tools.toml or "
+    ".obsidian/, else the current folder).",
+)
+
+
 class Group(click.Group):
     """Turns the library's configuration and vault errors into exit 2 with a message."""
 
@@ -388,15 +398,8 @@ def graph(
 
 
 @cli.command()
-@click.argument("name", shell_complete=complete_note_names)
-@click.option(
-    "--vault",
-    "vault_path",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="The vault (default: the nearest folder upwards with .vault-tools.toml "
-    "or .obsidian/, else the current folder).",
-)
+@click.argument("name", shell_complete=complete_contact_names)
+@vault_option
 @click.option("--all", "every", is_flag=True, help="Every chain, not only the shortest.")
 def path(name: str, vault_path: str | None, every: bool) -> None:
     """How you reached NAME: the chain of referrals from where it started.
@@ -648,16 +651,6 @@ def init(directory: str, example: bool) -> None:
     )
 
 
-vault_option = click.option(
-    "--vault",
-    "vault_path",
-    type=click.Path(file_okay=False, exists=True),
-    default=None,
-    help="The vault (default: the nearest folder upwards with .vault-tools.toml or "
-    ".obsidian/, else the current folder).",
-)
-
-
 def open_after(path: Path, editor: bool, obsidian: bool, vault_root: Path) -> None:
     """Open a new note in $EDITOR, or in Obsidian through an obsidian:// URI."""
     from urllib.parse import quote
@@ -767,7 +760,7 @@ def new_contact(
 
 
 @new.command("interview")
-@click.argument("name", shell_complete=complete_note_names)
+@click.argument("name", shell_complete=complete_contact_names)
 @vault_option
 @click.option(
     "--date",
