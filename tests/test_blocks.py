@@ -8,6 +8,7 @@ meanwhile is left as they left it; and no temporary file is ever left behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -522,3 +523,40 @@ def test_replacing_a_block_changes_nothing_else(
     assert new_block.begin == block.begin
 
     assert replace_blocks(new_text, {new_block.begin: generated}) == new_text
+
+
+def test_create_atomically_is_exclusive_whole_and_leaves_no_temporary(tmp_path, monkeypatch):
+    from vault_tools.blocks import create_atomically
+
+    target = tmp_path / "New.md"
+    create_atomically(target, b"hello")
+    assert target.read_bytes() == b"hello"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask  # as open() would have made it
+    with pytest.raises(FileExistsError):
+        create_atomically(target, b"other")
+    assert target.read_bytes() == b"hello"
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt  # the process dies between writing and linking
+
+    monkeypatch.setattr(os, "link", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        create_atomically(tmp_path / "Half.md", b"x" * 100_000)
+    assert not (tmp_path / "Half.md").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["New.md"]
+
+
+def test_create_atomically_without_hard_links(tmp_path, monkeypatch):
+    from vault_tools.blocks import create_atomically
+
+    def unsupported(*args: object) -> None:
+        raise OSError(errno.EPERM, "hard links not supported")
+
+    monkeypatch.setattr(os, "link", unsupported)
+    create_atomically(tmp_path / "A.md", b"a")
+    assert (tmp_path / "A.md").read_bytes() == b"a"
+    with pytest.raises(FileExistsError):
+        create_atomically(tmp_path / "A.md", b"b")
+    assert [p.name for p in tmp_path.iterdir()] == ["A.md"]

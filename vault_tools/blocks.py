@@ -296,6 +296,41 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     return True
 
 
+def create_atomically(path: Path, data: bytes) -> None:
+    """Create ``path`` holding ``data``, all at once: a reader (or a crash) sees no file or
+    the whole file, never part of it. FileExistsError if ``path`` exists; it is untouched.
+
+    The bytes go to a hidden temporary file that is then hard-linked into place (linking
+    fails if the name is taken, which makes the creation exclusive); file systems without
+    hard links fall back to an exclusive-create check and a rename.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some network and FUSE file systems)
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    _fsync_folder(path.parent)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _fsync_folder(folder: Path) -> None:
     try:
         descriptor = os.open(folder, os.O_RDONLY)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vault_tools.blocks import create_atomically
 from vault_tools.links import normalize
 from vault_tools.model import Note
 from vault_tools.vault import Vault
@@ -248,10 +249,7 @@ def write_new(vault: Vault, planned: Planned) -> list[str]:
         target = vault.root / item.path
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(target, "x", encoding="utf-8", newline="\n") as handle:
-                handle.write(item.text)
-                handle.flush()
-                os.fsync(handle.fileno())
+            create_atomically(target, item.text.encode("utf-8"))
         except FileExistsError:
             done = f" (already written: {', '.join(written)})" if written else ""
             raise NewNoteError(f"{item.path} already exists; it was left as it is{done}") from None
@@ -420,8 +418,7 @@ def init_vault(root: Path) -> InitResult:
     for relative, text in INIT_FILES.items():
         target = root / relative
         try:
-            with open(target, "x", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            create_atomically(target, text.encode("utf-8"))
         except FileExistsError:
             result.skipped.append(relative)
             continue
