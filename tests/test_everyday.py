@@ -194,3 +194,13 @@ def test_list_empty_value_means_missing_or_present():
 def test_today_out_of_range_is_a_usage_error():
     result = run("agenda", str(EXAMPLE_VAULT), "--today", "9999-12-30")
     assert result.exit_code == 2
+
+
+def test_views_complete_in_index():
+    env = {
+        "_VAULT_TOOLS_COMPLETE": "bash_complete",
+        "COMP_WORDS": "vault-tools index --view f",
+        "COMP_CWORD": "3",
+    }
+    result = CliRunner().invoke(cli, [], env=env, prog_name="vault-tools")
+    assert result.stdout.split() == ["plain,fields", "plain,follow-ups"]

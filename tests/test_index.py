@@ -718,3 +718,15 @@ def test_force_does_not_say_it_will_not_overwrite(make_vault: MakeVault) -> None
     assert code == 0
     assert "| hand-made |" not in (root / "Home.md").read_text("utf-8")  # it was overwritten
     assert "will not overwrite" not in err
+
+
+def test_index_view_option_regenerates_only_those_views(tmp_path: Path) -> None:
+    vault = tmp_path / "v"
+    shutil.copytree(EXAMPLE_VAULT, vault)
+    home = vault / "Home.md"
+    text = home.read_text("utf-8")
+    stale = text.replace("| [[Aisha Bello]] |", "| [[Aisha Bellow]] |")
+    home.write_text(stale, "utf-8")
+    code, _, _ = index(vault, "--view", "fields")
+    assert code == 0 and home.read_text("utf-8") == stale  # contacts block untouched
+    assert index(vault, "--view", "nope")[0] == 2

@@ -76,6 +76,15 @@ def complete_note_names(
     return [CompletionItem(title) for title in titles if title.casefold().startswith(wanted)]
 
 
+def complete_views(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of the index views."""
+    from click.shell_completion import CompletionItem
+
+    from vault_tools.render.views import VIEWS
+
+    return [CompletionItem(name) for name in sorted(VIEWS) if name.startswith(incomplete)]
+
+
 def shown_path(folder: Path) -> str:
     """``folder`` relative to the current folder when inside it (as CI annotations need),
     else absolute."""
@@ -473,9 +482,22 @@ def stats(vault: str | None, output_format: str, top: int, today: dt.datetime | 
     help="Change nothing; print what would change as a unified diff.",
 )
 @click.option("--force", is_flag=True, help="Also regenerate blocks that were edited by hand.")
+@click.option(
+    "--view",
+    "views",
+    multiple=True,
+    metavar="VIEW",
+    shell_complete=complete_views,
+    help="Only blocks of this view (repeatable).",
+)
 @today_option
 def index(
-    vault: str | None, check: bool, show_diff: bool, force: bool, today: dt.datetime | None
+    vault: str | None,
+    check: bool,
+    show_diff: bool,
+    force: bool,
+    views: tuple[str, ...],
+    today: dt.datetime | None,
 ) -> None:
     """Regenerate the generated blocks in the notes of VAULT.
 
@@ -498,13 +520,21 @@ def index(
       vault-tools index example_vault
       vault-tools index --check
       vault-tools index --diff
+      vault-tools index --view follow-ups
     """
     from vault_tools.index import plan_index, unified_diff, write_plan
     from vault_tools.model import Severity
     from vault_tools.render.diagnostics import as_text
 
     loaded = open_vault(vault)
-    plan = plan_index(loaded, today=today.date() if today else None, force=force)
+    from vault_tools.render.views import VIEWS
+
+    unknown = [view for view in views if view not in VIEWS]
+    if unknown:
+        fail(f"unknown view {unknown[0]!r} (views: {', '.join(sorted(VIEWS))})")
+    plan = plan_index(
+        loaded, today=today.date() if today else None, force=force, views=set(views) or None
+    )
     if plan.diagnostics:
         click.echo(as_text(plan.diagnostics), nl=False, err=True)
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)

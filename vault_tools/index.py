@@ -107,9 +107,15 @@ def check_blocks(path: str, parsed: ParsedBlocks, vault: Vault) -> list[Diagnost
 
 
 def plan_index(
-    vault: Vault, *, today: dt.date | None = None, force: bool = False, only: set[str] | None = None
+    vault: Vault,
+    *,
+    today: dt.date | None = None,
+    force: bool = False,
+    only: set[str] | None = None,
+    views: set[str] | None = None,
 ) -> IndexPlan:
-    """What regenerating every block (of the notes in ``only``, if given) would change."""
+    """What regenerating every block would change: of the notes in ``only`` and the views
+    in ``views``, when given."""
     plan = IndexPlan()
     context = ViewContext(vault, today or dt.date.today(), vault.config.thank_you_hours)
     seen_files: set[str] = set()
@@ -136,7 +142,7 @@ def plan_index(
                 )
             )
             continue
-        update = _plan_note(vault, note, snapshot, text, context, force, plan)
+        update = _plan_note(vault, note, snapshot, text, context, force, plan, views)
         if update is not None:
             plan.updates.append(update)
     return plan
@@ -150,6 +156,7 @@ def _plan_note(
     context: ViewContext,
     force: bool,
     plan: IndexPlan,
+    only_views: set[str] | None = None,
 ) -> NoteUpdate | None:
     parsed = find_blocks(text)
     problems = check_blocks(note.path, parsed, vault)
@@ -170,6 +177,8 @@ def _plan_note(
     generated: dict[int, str] = {}
     views = []
     for block in parsed.blocks:
+        if only_views is not None and block.view not in only_views:
+            continue
         if parsed.file_line(block) in refused:
             plan.refused += 1
             continue
