@@ -52,3 +52,13 @@ def interview(
         f'---\ntype: interview\ncontact: "[[{contact_name}]]"\ndate: {date}\n'
         f"{sent}{extra}---\n## Notes\n"
     )
+
+
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own lint cache folder, never the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("VAULT_TOOLS_CACHE", str(folder))
+    return folder

@@ -186,6 +186,9 @@ def cli() -> None:
     help="Lowest severity that makes the exit code 1.  [default: error, or lint.fail_on]",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option(
+    "--no-cache", is_flag=True, help="Lint every note now, without replaying a remembered result."
+)
 @today_option
 def lint(
     vault: str | None,
@@ -194,6 +197,7 @@ def lint(
     ignore: tuple[str, ...],
     fail_on: str | None,
     exit_zero: bool,
+    no_cache: bool,
     today: dt.datetime | None,
 ) -> None:
     """Check every note of VAULT (default: the current folder).
@@ -208,24 +212,27 @@ def lint(
       vault-tools lint --select broken-link,VT2 --format json
       vault-tools lint --format github --fail-on warning
     """
+    from vault_tools.cache import cached_lint
     from vault_tools.lint import exit_code
-    from vault_tools.lint import lint as run_lint
     from vault_tools.model import Severity
     from vault_tools.render.diagnostics import render, summary
+    from vault_tools.vault import find_vault_root
 
-    loaded = open_vault(vault)
+    root = Path(vault) if vault is not None else find_vault_root(Path.cwd())
     try:
-        found = run_lint(
-            loaded,
-            select_rules=split_rules(select),
-            ignore_rules=split_rules(ignore),
-            today=today.date() if today else None,
+        run = cached_lint(
+            root,
+            select=split_rules(select),
+            ignore=split_rules(ignore),
+            today=today.date() if today else dt.date.today(),
+            use_cache=not no_cache,
         )
     except ValueError as error:
         fail(str(error))
-    click.echo(render(found, output_format, prefix=shown_path(loaded.root)), nl=False)
-    click.echo(summary(found, len(loaded.notes)), err=True)
-    threshold = Severity.parse(fail_on) if fail_on else loaded.config.fail_on
+    found = run.diagnostics
+    click.echo(render(found, output_format, prefix=shown_path(root)), nl=False)
+    click.echo(summary(found, run.note_count), err=True)
+    threshold = Severity.parse(fail_on) if fail_on else run.config.fail_on
     sys.exit(0 if exit_zero else exit_code(found, threshold))
 
 

@@ -57,6 +57,12 @@ class Vault:
     # -- reading ---------------------------------------------------------------
 
     def _walk(self) -> Iterator[str]:
+        for relative, _ in self.walk_entries():
+            yield relative
+
+    def walk_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """Every file of the vault (hidden and ignored ones aside) with its directory entry,
+        without reading it. Folders that cannot be listed are recorded as diagnostics."""
         root_real = os.path.realpath(self.root)
         pending = [""]
         while pending:
@@ -88,7 +94,7 @@ class Vault:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append(relative)
                     elif entry.is_file():
-                        yield relative
+                        yield relative, entry
                 except OSError:
                     continue
 
