@@ -62,6 +62,7 @@ _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILINE)
+_SETEXT_UNDERLINE = re.compile(r"\n[ \t]{0,3}(?:=+|-+)[ \t]*(?:\n|$)")
 _SETEXT_HEADING = re.compile(
     r"^[ \t]{0,3}([^\s#>|\-*+][^\n]*)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE
 )
@@ -135,7 +136,11 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
         )
 
     headings = _headings(masked_body)
-    block_ids = frozenset(m.group(1) for m in _BLOCK_ID.finditer(masked_body))
+    block_ids = (
+        frozenset(m.group(1) for m in _BLOCK_ID.finditer(masked_body))
+        if "^" in masked_body
+        else frozenset()
+    )
     tags = _frontmatter_strings(frontmatter, "tags", "tag")
     tags += _inline_tags(masked_body)
     aliases = _frontmatter_strings(frontmatter, "aliases", "alias")
@@ -859,7 +864,7 @@ def _headings(text: str) -> tuple[str, ...]:
             heading = _without_closing_hashes(match.group(1) or "")
             if heading:
                 found.append((match.start(), heading))
-    if "\n=" in text or "\n-" in text or "\n " in text:
+    if _SETEXT_UNDERLINE.search(text):
         for match in _SETEXT_HEADING.finditer(text):
             found.append((match.start(), match.group(1).strip()))
     return tuple(heading for _, heading in sorted(found))
