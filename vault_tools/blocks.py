@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import os
 import re
 import shlex
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -273,6 +275,7 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     if not os.access(path, os.W_OK):
         # os.replace would swap a read-only note out from under its owner: refuse instead.
         raise PermissionError(errno.EACCES, "the note is read-only", str(path))
+    remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
     try:
         with os.fdopen(handle, "wb") as out:
@@ -294,6 +297,22 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
         raise
     _fsync_folder(path.parent)
     return True
+
+
+STALE_SECONDS = 60
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove what a killed writer left beside ``path`` (``.NAME.*.vtmp`` older than a
+    minute; a younger one may belong to a writer still at work). Returns what went."""
+    removed = []
+    cutoff = time.time() - STALE_SECONDS
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.vtmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
 
 
 def create_atomically(path: Path, data: bytes) -> None:
