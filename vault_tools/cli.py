@@ -910,10 +910,9 @@ def set_command(
       vault-tools set "Jordan Alvarez" referred_by="[[Maya Chen]]"
     """
     from vault_tools.edit import EditError, parse_assignment, set_fields
-    from vault_tools.new import find_notes
 
     loaded = open_vault(vault_path)
-    found = find_notes(loaded, name)
+    found = loaded.find_notes(name)
     if len(found) != 1:
         if found:
             fail(

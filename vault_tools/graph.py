@@ -227,17 +227,13 @@ def find_person(graph: nx.DiGraph[str], vault: Vault, name: str) -> str:
 
 def find_nodes(graph: nx.DiGraph[str], vault: Vault, name: str) -> list[str]:
     """Nodes whose id, title or (for notes) alias is ``name``, case-insensitively."""
+    matches = {note.id for note in vault.find_notes(name, "contact") if note.id in graph}
     wanted = normalize(name.strip())
-    matches = []
-    for node, data in graph.nodes(data=True):
-        if data["kind"] in ("root", "source"):
-            continue
-        names = {normalize(node), normalize(str(data["title"]))}
-        note = vault.notes.get(node)
-        if note is not None:
-            names |= {normalize(alias) for alias in note.aliases}
-        if wanted in names:
-            matches.append(node)
+    matches |= {
+        node
+        for node, data in graph.nodes(data=True)
+        if data["kind"] == "pending" and normalize(node) == wanted
+    }
     return sorted(matches)
 
 

@@ -58,23 +58,10 @@ def contacts_folder(vault: Vault, note_type: str) -> str:
     return {"contact": "contacts", "interview": "interviews"}.get(note_type, note_type + "s")
 
 
-def find_notes(vault: Vault, name: str, note_type: str | None = None) -> list[Note]:
-    """Notes whose id, title or alias is ``name`` (any case), of ``note_type`` if given."""
-    wanted = normalize(name.strip())
-    found = []
-    for note in vault.notes.values():
-        if note.is_template or (note_type is not None and note.note_type != note_type):
-            continue
-        names = {normalize(note.id), normalize(note.title)} | {normalize(a) for a in note.aliases}
-        if wanted in names:
-            found.append(note)
-    return found
-
-
 def one_note(vault: Vault, name: str, note_type: str) -> Note | None:
     """The single note of ``note_type`` called ``name``; None if there is none.
     NewNoteError when several match."""
-    found = find_notes(vault, name, note_type)
+    found = vault.find_notes(name, note_type)
     if len(found) > 1:
         raise NewNoteError(
             f"{name!r} matches several {note_type} notes: "

@@ -246,6 +246,19 @@ class Vault:
         """The note ``link`` leads to, when it resolves to exactly one note."""
         return self.note_at(self.resolve(link, source).path)
 
+    def find_notes(self, name: str, note_type: str | None = None) -> list[Note]:
+        """Notes whose id, title or alias is ``name`` (any case), of ``note_type`` if given;
+        templates aside."""
+        wanted = normalize(name.strip())
+        return [
+            note
+            for note in self.notes.values()
+            if not note.is_template
+            and (note_type is None or note.note_type == note_type)
+            and wanted
+            in {normalize(note.id), normalize(note.title)} | {normalize(a) for a in note.aliases}
+        ]
+
     def notes_of_type(self, note_type: str) -> list[Note]:
         return [note for note in self.notes.values() if note.note_type == note_type]
 
