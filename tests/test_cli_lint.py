@@ -200,3 +200,16 @@ def test_hostile_vault_gives_diagnostics_not_tracebacks(make_vault):
     assert result.exit_code == 1
     paths = {item["path"] for item in json.loads(result.stdout)}
     assert {"a.md", "b.md", "c.md", "d.md", "e.md", "f.md"} <= paths
+
+
+@pytest.mark.skipif(not hasattr(Path, "symlink_to"), reason="symlinks")
+def test_follow_symlinks_reads_the_notes_behind_links_inside_the_vault(make_vault):
+    root = make_vault({"contacts/Ann Lee.md": contact()})
+    (root / "Ann.md").symlink_to(root / "contacts" / "Ann Lee.md")
+    code, _, err = run("lint", str(root))
+    assert "in 1 note" in err
+    # The cache must not replay the result of the other setting.
+    code, _, err = run("--follow-symlinks", "lint", str(root))
+    assert "in 2 notes" in err
+    code, _, err = run("lint", str(root))
+    assert "in 1 note" in err

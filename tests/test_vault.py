@@ -97,17 +97,39 @@ def test_update_ignores_paths_outside_the_vault_and_hidden_ones(make_vault, tmp_
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symlinks")
-def test_symlinks_pointing_outside_the_vault_are_not_followed(make_vault, tmp_path):
-    root = make_vault({"a.md": "x"})
+def test_symlinks_are_skipped_by_default_and_never_followed_outside(make_vault, tmp_path):
+    root = make_vault({"a.md": "x", "b/c.md": "x"})
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.md").write_text("x")
     (root / "link-dir").symlink_to(outside, target_is_directory=True)
     (root / "link.md").symlink_to(outside / "secret.md")
     (root / "inside.md").symlink_to(root / "a.md")
+    (root / "inside-dir").symlink_to(root / "b", target_is_directory=True)
     (root / "loop").symlink_to(root, target_is_directory=True)
-    vault = Vault.load(root)
-    assert sorted(vault.notes) == ["a", "inside"]
+    (root / "dangling.md").symlink_to(root / "gone.md")
+    assert sorted(Vault.load(root).notes) == ["a", "b/c"]
+    followed = Vault.load(root, follow_symlinks=True)
+    assert sorted(followed.notes) == ["a", "b/c", "inside", "inside-dir/c"]
+    assert followed.diagnostics_from_reading() == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_the_config_can_ask_to_follow_symlinks(make_vault):
+    root = make_vault({"a.md": "x", ".vault-tools.toml": "follow_symlinks = true\n"})
+    (root / "alias.md").symlink_to(root / "a.md")
+    assert sorted(Vault.load(root).notes) == ["a", "alias"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_symlink_loops_through_several_folders_end(make_vault):
+    root = make_vault({"a/x.md": "x", "b/y.md": "y"})
+    (root / "a" / "to-b").symlink_to(root / "b", target_is_directory=True)
+    (root / "b" / "to-a").symlink_to(root / "a", target_is_directory=True)
+    (root / "b" / "self").symlink_to(root / "b", target_is_directory=True)
+    notes = sorted(Vault.load(root, follow_symlinks=True).notes)
+    # Each folder is entered through a link at most once, and never inside itself.
+    assert notes == ["a/to-b/y", "a/x", "b/to-a/x", "b/y"]
 
 
 def test_find_vault_root_walks_up_like_git(tmp_path):

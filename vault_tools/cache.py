@@ -73,6 +73,7 @@ def fingerprint(
         "ignore": ignore,
         "today": today.isoformat(),
         "root": str(vault.root.resolve()),
+        "follow_symlinks": vault.follow_symlinks,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     for relative, entry in sorted(vault.walk_entries(), key=lambda pair: pair[0]):
@@ -162,6 +163,7 @@ def cached_lint(
     ignore: list[str],
     today: dt.date,
     use_cache: bool = True,
+    follow_symlinks: bool = False,
 ) -> LintRun:
     """``lint`` of the vault at ``root``, replayed from the cache when nothing changed.
 
@@ -175,7 +177,12 @@ def cached_lint(
     select_rules([*select, *ignore] or ["all"])  # an unknown rule fails before any work
     fingerprinted = None
     if use_cache and root.is_dir():
-        fingerprinted = fingerprint(Vault(root, config), select=select, ignore=ignore, today=today)
+        fingerprinted = fingerprint(
+            Vault(root, config, follow_symlinks=follow_symlinks),
+            select=select,
+            ignore=ignore,
+            today=today,
+        )
         remembered = load(root, fingerprinted.key)
         if remembered is not None:
             return LintRun(remembered[0], remembered[1], from_cache=True, config=config)
@@ -183,7 +190,7 @@ def cached_lint(
         raise VaultError(
             f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
         )
-    vault = Vault.load(root, config)
+    vault = Vault.load(root, config, follow_symlinks=follow_symlinks)
     diagnostics = lint(vault, select_rules=select, ignore_rules=ignore, today=today)
     if fingerprinted is not None and fingerprinted.settled:
         store(root, fingerprinted.key, diagnostics, len(vault.notes))

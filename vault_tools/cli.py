@@ -42,7 +42,16 @@ def open_vault(path: str | None) -> Vault:
     """
     from vault_tools.vault import Vault, find_vault_root
 
-    return Vault.load(Path(path) if path is not None else find_vault_root(Path.cwd()))
+    return Vault.load(
+        Path(path) if path is not None else find_vault_root(Path.cwd()),
+        follow_symlinks=following_symlinks(),
+    )
+
+
+def following_symlinks() -> bool:
+    """Whether ``vault-tools --follow-symlinks`` was given (the config can also ask)."""
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("follow_symlinks"))
 
 
 def complete_contact_names(
@@ -62,7 +71,10 @@ def complete_note_names(
 
     vault_path = ctx.params.get("vault_path")
     try:
-        loaded = Vault.load(Path(vault_path) if vault_path else find_vault_root(Path.cwd()))
+        loaded = Vault.load(
+            Path(vault_path) if vault_path else find_vault_root(Path.cwd()),
+            follow_symlinks=following_symlinks(),
+        )
     except (ConfigError, VaultError, OSError):
         return []
     wanted = incomplete.casefold()
@@ -154,7 +166,13 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vault-tools")
-def cli() -> None:
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Read the notes behind symlinks that lead inside the vault (never outside it); "
+    "by default symlinks are skipped. Config: follow_symlinks = true.",
+)
+def cli(follow_symlinks: bool) -> None:
     """Keep a vault of informational-interview notes in shape.
 
     \b
@@ -226,6 +244,7 @@ def lint(
             ignore=split_rules(ignore),
             today=today.date() if today else dt.date.today(),
             use_cache=not no_cache,
+            follow_symlinks=following_symlinks(),
         )
     except ValueError as error:
         fail(str(error))

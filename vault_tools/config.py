@@ -98,9 +98,11 @@ class Config:
     upcoming_days: int = 7
     """How far ahead the agenda looks for interviews to prepare."""
     questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Questions added to the question bank, by category (new categories allowed)."""
     my_name: str | None = None
     """Your name, to sign the emails `vault-tools draft` writes."""
-    """Questions added to the question bank, by category (new categories allowed)."""
+    follow_symlinks: bool = False
+    """Read the notes behind symlinks that lead inside the vault (never outside it)."""
 
 
 def load_config(vault_root: Path) -> Config:
@@ -132,6 +134,7 @@ _TOP_KEYS = {
     "agenda",
     "questions",
     "my_name",
+    "follow_symlinks",
 }
 _AGENDA_KEYS = {"try_another_after", "follow_up_after", "upcoming_days"}
 
@@ -259,8 +262,13 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if my_name is not None and (not isinstance(my_name, str) or not my_name.strip()):
         reader.fail("my_name", f"must be your name as text, not {my_name!r}")
 
+    follow_symlinks = data.get("follow_symlinks", False)
+    if not isinstance(follow_symlinks, bool):
+        reader.fail("follow_symlinks", f"must be true or false, not {follow_symlinks!r}")
+
     return Config(
         path=path,
+        follow_symlinks=follow_symlinks,
         my_name=my_name.strip() if isinstance(my_name, str) else None,
         holidays=frozenset(holidays),
         try_another_after=intervals["try_another_after"],

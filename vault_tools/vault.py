@@ -26,9 +26,11 @@ __all__ = ["Vault", "VaultError", "find_vault_root"]
 
 
 class Vault:
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, follow_symlinks: bool = False) -> None:
         self.root = root
         self.config = config
+        self.follow_symlinks = follow_symlinks or config.follow_symlinks
+        """Whether symlinks that lead inside the vault are read (never those leading out)."""
         self.notes: dict[str, Note] = {}
         """Notes by id (vault-relative path without ``.md``), in path order."""
         self.attachments: set[str] = set()
@@ -39,14 +41,28 @@ class Vault:
         self._ignore = [_glob_regex(glob) for glob in config.ignore]
 
     @classmethod
-    def load(cls, root: str | os.PathLike[str], config: Config | None = None) -> Vault:
-        """Read every note under ``root``. Raises VaultError, or ConfigError for a bad config."""
+    def load(
+        cls,
+        root: str | os.PathLike[str],
+        config: Config | None = None,
+        *,
+        follow_symlinks: bool = False,
+    ) -> Vault:
+        """Read every note under ``root``. Raises VaultError, or ConfigError for a bad config.
+
+        ``follow_symlinks`` (or the config's ``follow_symlinks``) reads the notes behind
+        symlinks that lead inside the vault; by default symlinks are skipped.
+        """
         root_path = Path(root)
         if not root_path.exists():
             raise VaultError(f"{root_path}: no such folder")
         if not root_path.is_dir():
             raise VaultError(f"{root_path}: is not a folder")
-        vault = cls(root_path, config if config is not None else load_config(root_path))
+        vault = cls(
+            root_path,
+            config if config is not None else load_config(root_path),
+            follow_symlinks=follow_symlinks,
+        )
         for relative in sorted(vault._walk()):
             if relative.lower().endswith(".md"):
                 vault._read_note(relative)
@@ -62,11 +78,18 @@ class Vault:
 
     def walk_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
         """Every file of the vault (hidden and ignored ones aside) with its directory entry,
-        without reading it. Folders that cannot be listed are recorded as diagnostics."""
+        without reading it. Folders that cannot be listed are recorded as diagnostics.
+
+        Symlinks are skipped unless ``follow_symlinks`` is on; then those that lead inside
+        the vault are followed, folders included, and a folder is never entered twice
+        along one path (so a symlink loop ends). Symlinks that lead outside the vault are
+        never followed.
+        """
         root_real = os.path.realpath(self.root)
-        pending = [""]
+        entered_through_links: set[str] = set()
+        pending: list[tuple[str, frozenset[str]]] = [("", frozenset({root_real}))]
         while pending:
-            folder = pending.pop()
+            folder, ancestors = pending.pop()
             try:
                 entries = list(os.scandir(self.root / folder if folder else self.root))
             except OSError as error:
@@ -89,10 +112,23 @@ class Vault:
                 if self.is_ignored(relative):
                     continue
                 try:
-                    if entry.is_symlink() and not _inside(root_real, entry.path):
+                    if not entry.is_symlink():
+                        if entry.is_dir(follow_symlinks=False):
+                            real = os.path.realpath(entry.path)
+                            pending.append((relative, ancestors | {real}))
+                        elif entry.is_file(follow_symlinks=False):
+                            yield relative, entry
                         continue
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(relative)
+                    if not self.follow_symlinks:
+                        continue
+                    real = os.path.realpath(entry.path)
+                    if not _inside(root_real, real):
+                        continue
+                    if entry.is_dir():
+                        if real in ancestors or real in entered_through_links:
+                            continue  # a loop, or a folder already read through a link
+                        entered_through_links.add(real)
+                        pending.append((relative, ancestors | {real}))
                     elif entry.is_file():
                         yield relative, entry
                 except OSError:
