@@ -34,6 +34,8 @@ Two fixtures need more than files:
   runs for everyone by making ``Path.read_bytes`` and ``os.scandir`` fail as they do for
   a mode-000 file, so it must follow vault.py if that reads files another way.
 * ``invalid-encoding``: its Windows-1252, UTF-16 and NUL bytes are committed as they are.
+* ``name-clash``: names that differ only in case or Unicode form cannot be checked out
+  on macOS or Windows, so the test copies the vault and adds ``TWINS`` there.
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ KNOWN_BUGS: dict[str, str] = {}
 # Paths of the unreadable-file fixture made unreadable at test time: a note and a folder
 # that must be reported, and an ignored note and a hidden note that must not be.
 LOCKED = ("contacts/Locked.md", "Locked Folder", "Private/Secret.md", ".hidden.md")
+
+# Files the name-clash fixture gets at test time, each the twin of a committed file.
+TWINS = {
+    "contacts/ann lee.md": "Twin of 'Ann Lee.md' in case.\n",
+    "contacts/Jose\u0301.md": "Twin of 'José.md' (composed) in Unicode form.\n",
+    "attachments/Photo.PNG": "twin",
+}
 
 
 def extra_cases() -> list[str]:
@@ -110,6 +119,15 @@ def locked_vault(tmp_path: Path) -> Iterator[Path]:
             (root / relative).chmod(0o755 if (root / relative).is_dir() else 0o644)
 
 
+@pytest.fixture
+def vault_with_twins(tmp_path: Path) -> Path:
+    root = tmp_path / "name-clash"
+    shutil.copytree(FIXTURES / "name-clash", root)
+    for relative, text in TWINS.items():
+        (root / relative).write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_rule_fixture(case: str, request: pytest.FixtureRequest) -> None:
     rule_name = rule_of(case)
@@ -120,6 +138,8 @@ def test_rule_fixture(case: str, request: pytest.FixtureRequest) -> None:
         if os.geteuid() == 0:
             pytest.skip("root can read a file of mode 000 (see test_unreadable_file_simulated)")
         vault_root = request.getfixturevalue("locked_vault")
+    if case == "name-clash":
+        vault_root = request.getfixturevalue("vault_with_twins")
     check_golden(case, lint_output(vault_root, rule_name))
 
 

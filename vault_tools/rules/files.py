@@ -1,10 +1,12 @@
-"""VT6xx: files that sync tools leave behind."""
+"""VT6xx: files that sync tools leave behind, or cannot carry from one system to another."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
+from vault_tools.links import normalize
 from vault_tools.model import Diagnostic
 from vault_tools.rules import LintContext, check
 from vault_tools.rules.registry import diagnostic
@@ -38,3 +40,43 @@ def check_sync_conflicts(context: LintContext) -> Iterator[Diagnostic]:
             f"'{name}' is a sync conflict copy of '{original}'",
             f"merge what differs into '{original}', then delete this copy",
         )
+
+
+@check("name-clash")
+def check_name_clashes(context: LintContext) -> Iterator[Diagnostic]:
+    vault = context.vault
+    by_normal_form: dict[str, list[str]] = {}
+    for path in [note.path for note in vault.notes.values()] + sorted(vault.attachments):
+        by_normal_form.setdefault(normalize(path), []).append(path)
+    for paths in by_normal_form.values():
+        if len(paths) < 2:
+            continue
+        for path in sorted(paths):
+            for other in sorted(paths):
+                if other == path:
+                    continue
+                yield diagnostic(
+                    "name-clash",
+                    path,
+                    1,
+                    1,
+                    f"'{_shown(path)}' and '{_shown(other)}' differ only in "
+                    f"{_how_they_differ(path, other)}: Obsidian's links and macOS or "
+                    "Windows take them for one name",
+                    "merge the two files into one, or rename one so that the names differ "
+                    "in letters",
+                )
+
+
+def _how_they_differ(path: str, other: str) -> str:
+    composed = unicodedata.normalize("NFC", path) == unicodedata.normalize("NFC", other)
+    if composed:
+        return "Unicode form (composed or decomposed accents)"
+    if path.casefold() == other.casefold():
+        return "case"
+    return "case and Unicode form"
+
+
+def _shown(path: str) -> str:
+    """``path`` with combining marks spelled out, so that two Unicode forms look different."""
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.combining(char) else char for char in path)

@@ -3,7 +3,7 @@
 Codes and names are public interface (users select, ignore and suppress them):
 never rename one; retire it instead. Codes are grouped by family:
 VT1xx reading a note, VT2xx fields and schema, VT3xx links,
-VT4xx contacts and referrals, VT5xx the interview cycle, VT6xx files.
+VT4xx contacts and referrals, VT5xx the interview cycle, VT6xx files, VT7xx generated blocks.
 """
 
 from __future__ import annotations
@@ -312,6 +312,20 @@ RULES: tuple[Rule, ...] = (
         "Two versions of one note diverge; edits in the copy are easy to lose.",
         "contacts/Maya Chen (conflict 2026-01-02).md",
         "Merge what differs into the original note, then delete the copy.",
+    ),
+    Rule(
+        "VT602",
+        "name-clash",
+        WARNING,
+        "Files whose names differ only in case or Unicode form",
+        "Reports files whose vault paths are equal once case and Unicode normalization "
+        "are ignored: `Ann Lee.md` and `ann lee.md`, or `José.md` written with a composed "
+        "`é` and with `e` plus a combining accent.",
+        "Obsidian's links treat such names as one, so a link to either is ambiguous; "
+        "macOS and Windows cannot hold both in one folder, so a sync tool renames one "
+        "or overwrites it with the other.",
+        "contacts/Ann Lee.md\ncontacts/ann lee.md",
+        "Merge the notes into one, or rename one so that the names differ in letters.",
     ),
     # -- VT7xx: generated blocks -------------------------------------------------
     Rule(
