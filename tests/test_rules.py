@@ -31,7 +31,7 @@ Two fixtures need more than files:
 * ``unreadable-file``: the test copies the vault to a temporary folder and makes
   ``LOCKED`` unreadable (mode 000) there. Root reads anything, so that test is skipped
   for root (and its golden is not rewritten there); ``test_unreadable_file_simulated``
-  runs for everyone by making ``Path.read_bytes`` and ``os.scandir`` fail as they do for
+  runs for everyone by making ``open`` and ``os.scandir`` in vault.py fail as they do for
   a mode-000 file, so it must follow vault.py if that reads files another way.
 * ``invalid-encoding``: its Windows-1252, UTF-16 and NUL bytes are committed as they are.
 * ``name-clash``: names that differ only in case or Unicode form cannot be checked out
@@ -47,6 +47,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,12 +174,10 @@ def test_unreadable_file_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
     def denied(path: object) -> PermissionError:
         return PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    real_read_bytes = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        if self in locked:
-            raise denied(self)
-        return real_read_bytes(self)
+    def open_unless_locked(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if Path(path) in locked:
+            raise denied(path)
+        return open(path, *args, **kwargs)
 
     class OsWithLockedFolders:
         def __getattr__(self, name: str) -> object:
@@ -189,7 +188,7 @@ def test_unreadable_file_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
                 raise denied(path)
             return os.scandir(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(vault_module, "open", open_unless_locked, raising=False)
     monkeypatch.setattr(vault_module, "os", OsWithLockedFolders())
     expected = (FIXTURES / "unreadable-file.expected").read_text(encoding="utf-8")
     assert lint_output(root, "unreadable-file") == expected

@@ -273,15 +273,13 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     path = Path(os.path.realpath(snapshot.path))
     status = os.stat(path)
     if not os.access(path, os.W_OK):
+        if hasattr(os, "statvfs") and os.statvfs(path).f_flag & os.ST_RDONLY:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
         # os.replace would swap a read-only note out from under its owner: refuse instead.
         raise PermissionError(errno.EACCES, "the note is read-only", str(path))
     remove_stale_temporaries(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
+    temporary = _write_temporary(path, data)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
         os.chmod(temporary, status.st_mode & 0o7777)
         current = NoteSnapshot.read(path)
         if (current.mtime_ns, current.size, current.data) != (
@@ -323,12 +321,8 @@ def create_atomically(path: Path, data: bytes) -> None:
     fails if the name is taken, which makes the creation exclusive); file systems without
     hard links fall back to an exclusive-create check and a rename.
     """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
+    temporary = _write_temporary(path, data)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
         try:
             os.link(temporary, path)
@@ -342,6 +336,43 @@ def create_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
     _fsync_folder(path.parent)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Create or replace ``path`` with ``data`` in one step (for output files such as
+    ``graph -o``): a crash or a full disk leaves the old file or none, never part of one.
+    An existing file keeps its mode."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    temporary = _write_temporary(path, data)
+    try:
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
+    """``data`` in a new hidden file beside ``path``, flushed to disk; its name.
+
+    If writing fails (a full disk, say) the temporary file is removed and OSError raised.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vtmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return temporary
 
 
 def _umask() -> int:

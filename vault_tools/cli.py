@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from vault_tools import __version__
-from vault_tools.errors import ConfigError, VaultError
+from vault_tools.errors import ConfigError, NotWritten, VaultError
 from vault_tools.model import CONTACT_SOURCES, CONTACT_STATUSES
 from vault_tools.render.diagnostics import FORMATS as DIAGNOSTIC_FORMATS
 from vault_tools.render.graph import FORMATS as GRAPH_FORMATS
@@ -32,8 +32,26 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
 
+class CouldNotWrite(click.ClickException):
+    """A file could not be written (disk full, read-only): exit 1 with the message."""
+
+    exit_code = 1
+
+
 def fail(message: str) -> NoReturn:
     raise UsageProblem(message)
+
+
+def save_output(content: str | bytes, output: str) -> None:
+    """Write an output file (``-o``) in one step; a failure names it and exits 1."""
+    from vault_tools.blocks import write_file_atomically
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        write_file_atomically(Path(output), data)
+    except OSError as error:
+        raise CouldNotWrite(f"{output}: cannot be written: {error.strerror or error}") from None
+    click.echo(f"Wrote {output}", err=True)
 
 
 def open_vault(path: str | None) -> Vault:
@@ -155,13 +173,16 @@ vault_option = click.option(
 
 
 class Group(click.Group):
-    """Turns the library's configuration and vault errors into exit 2 with a message."""
+    """Turns the library's configuration and vault errors into exit 2 with a message,
+    and a file it could not write into exit 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (ConfigError, VaultError) as error:
             raise UsageProblem(str(error)) from None
+        except NotWritten as error:
+            raise CouldNotWrite(str(error)) from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -425,11 +446,7 @@ def graph(
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"{output}: cannot be written: {error.strerror or error}")
-    click.echo(f"Wrote {output}", err=True)
+    save_output(text, output)
 
 
 @cli.command()
@@ -696,8 +713,10 @@ def init(directory: str, example: bool) -> None:
     root = Path(directory)
     try:
         result = copy_example(root) if example else init_vault(root)
-    except (NewNoteError, OSError) as error:
+    except NewNoteError as error:
         fail(str(error))
+    except OSError as error:
+        raise CouldNotWrite(f"{root}: cannot be written: {error.strerror or error}") from None
     for path in result.created:
         click.echo(str(root / path))
     for path in result.skipped:
@@ -946,7 +965,9 @@ def set_command(
     except EditError as error:
         fail(str(error))
     except OSError as error:
-        fail(f"{found[0].path}: cannot be written: {error.strerror or error}; it was left as is")
+        raise CouldNotWrite(
+            f"{found[0].path}: cannot be written: {error.strerror or error}; it was left as is"
+        ) from None
     click.echo(str(loaded.root / found[0].path))
     if not written:
         click.echo("nothing changed: the fields already had those values", err=True)
@@ -1176,14 +1197,7 @@ def write_output(content: str | bytes, output: str | None) -> None:
     if output is None:
         click.echo(content, nl=False)
         return
-    try:
-        if isinstance(content, bytes):
-            Path(output).write_bytes(content)
-        else:
-            Path(output).write_text(content, encoding="utf-8", newline="")
-    except OSError as error:
-        fail(f"{output}: cannot be written: {error.strerror or error}")
-    click.echo(f"Wrote {output}", err=True)
+    save_output(content, output)
 
 
 @export_group.command("ics")

@@ -103,6 +103,8 @@ class Config:
     """Your name, to sign the emails `vault-tools draft` writes."""
     follow_symlinks: bool = False
     """Read the notes behind symlinks that lead inside the vault (never outside it)."""
+    max_note_mb: float = 10
+    """Markdown files larger than this many megabytes (10**6 bytes) are not read."""
 
 
 def load_config(vault_root: Path) -> Config:
@@ -135,6 +137,7 @@ _TOP_KEYS = {
     "questions",
     "my_name",
     "follow_symlinks",
+    "max_note_mb",
 }
 _AGENDA_KEYS = {"try_another_after", "follow_up_after", "upcoming_days"}
 
@@ -266,9 +269,16 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if not isinstance(follow_symlinks, bool):
         reader.fail("follow_symlinks", f"must be true or false, not {follow_symlinks!r}")
 
+    max_note_mb = data.get("max_note_mb", 10)
+    if isinstance(max_note_mb, bool) or not isinstance(max_note_mb, (int, float)):
+        reader.fail("max_note_mb", f"must be a number of megabytes, not {max_note_mb!r}")
+    if not 0 < max_note_mb <= 10_000:
+        reader.fail("max_note_mb", f"must be more than 0 and at most 10000, not {max_note_mb!r}")
+
     return Config(
         path=path,
         follow_symlinks=follow_symlinks,
+        max_note_mb=max_note_mb,
         my_name=my_name.strip() if isinstance(my_name, str) else None,
         holidays=frozenset(holidays),
         try_another_after=intervals["try_another_after"],

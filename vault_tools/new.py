@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vault_tools.blocks import create_atomically
+from vault_tools.errors import NotWritten
 from vault_tools.links import normalize
 from vault_tools.model import Note
 from vault_tools.vault import Vault
@@ -225,7 +226,7 @@ def write_new(vault: Vault, planned: Planned) -> list[str]:
     """Create the planned notes (extras first); returns the paths written.
 
     Each file is created exclusively: if it appeared meanwhile, it is left alone and
-    NewNoteError says so.
+    NewNoteError says so; a failed write (disk full, read-only) raises NotWritten.
     """
     items = [*planned.extra, planned]
     paths = [normalize(item.path) for item in items]
@@ -234,12 +235,17 @@ def write_new(vault: Vault, planned: Planned) -> list[str]:
     written: list[str] = []
     for item in items:
         target = vault.root / item.path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        done = f" (already written: {', '.join(written)})" if written else ""
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             create_atomically(target, item.text.encode("utf-8"))
         except FileExistsError:
-            done = f" (already written: {', '.join(written)})" if written else ""
             raise NewNoteError(f"{item.path} already exists; it was left as it is{done}") from None
+        except OSError as error:
+            raise NotWritten(
+                f"{item.path}: cannot be written: {error.strerror or error}; "
+                f"it was not created{done}"
+            ) from None
         written.append(item.path)
     return written
 

@@ -142,8 +142,10 @@ class Vault:
         return bool(folder) and normalize(relative).startswith(normalize(folder) + "/")
 
     def _read_note(self, relative: str) -> None:
+        limit = int(self.config.max_note_mb * 1_000_000)
         try:
-            data = (self.root / relative).read_bytes()
+            with open(self.root / relative, "rb") as file:
+                data = file.read(limit + 1)
         except FileNotFoundError:
             return  # removed between listing and reading: it is simply gone
         except OSError as error:
@@ -156,6 +158,22 @@ class Vault:
                     1,
                     f"note cannot be read: {error.strerror or error}",
                     "fix the file's permissions, or add it to `ignore`",
+                ),
+            )
+            return
+        if len(data) > limit:
+            # Still a file that links can reach, but never parsed: time and memory stay
+            # bounded whatever lands in the vault.
+            self.attachments.add(relative)
+            self._record(
+                relative,
+                diagnostic(
+                    "note-too-large",
+                    relative,
+                    1,
+                    1,
+                    f"more than {self.config.max_note_mb:g} MB: not read, checked or indexed",
+                    "move it out of the vault, or raise `max_note_mb` in .vault-tools.toml",
                 ),
             )
             return
@@ -222,7 +240,7 @@ class Vault:
                 continue  # a folder stands for its files, which the caller lists
             exists = os.path.isfile(absolute)
             note_id = relative[:-3] if relative.lower().endswith(".md") else None
-            known = note_id in self.notes if note_id is not None else relative in self.attachments
+            known = (note_id is not None and note_id in self.notes) or relative in self.attachments
             if not exists and not known and relative not in self.read_diagnostics:
                 # A folder that is gone takes its notes with it; a path that came and
                 # went (an editor's temporary file) changed nothing.
@@ -230,14 +248,13 @@ class Vault:
                 continue
             affected.add(relative)
             self.read_diagnostics.pop(relative, None)
+            self.attachments.discard(relative)  # a note too large to read is kept there
             if note_id is not None:
                 self.notes.pop(note_id, None)
                 if exists:
                     self._read_note(relative)
-            else:
-                self.attachments.discard(relative)
-                if exists:
-                    self.attachments.add(relative)
+            elif exists:
+                self.attachments.add(relative)
         if affected:
             self.notes = dict(sorted(self.notes.items()))
             self.__dict__.pop("resolver", None)

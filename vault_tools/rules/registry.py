@@ -122,6 +122,20 @@ RULES: tuple[Rule, ...] = (
         "A note with mode 000.",
         "Fix the file's permissions, or add it to `ignore` in `.vault-tools.toml`.",
     ),
+    Rule(
+        "VT108",
+        "note-too-large",
+        WARNING,
+        "Note too large to check",
+        "Reports a Markdown file larger than `max_note_mb` (10 MB unless the config says "
+        "otherwise). It is not read: links to it still resolve, but it is not checked or "
+        "indexed.",
+        "A note that size is a pasted log or an export rather than a note; reading it "
+        "would make every command slow for everyone.",
+        "A 50 MB `server.log.md` in the vault.",
+        "Move the file out of the vault, rename it to another extension, or raise "
+        "`max_note_mb` in `.vault-tools.toml`.",
+    ),
     # -- VT2xx: fields and schema ----------------------------------------------
     Rule(
         "VT201",
