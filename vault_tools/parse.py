@@ -813,11 +813,17 @@ def _mask_inline(text: str) -> str:
     comments_can_close = True
     run_index = 0
     position = 0
+    # The next "<!--" found so far: searched again only once the scan has passed it,
+    # so a note with many code spans and no comment is not rescanned for each span.
+    next_comment = text.find("<!--")
     while True:
         while run_index < len(runs) and runs[run_index][0] < position:
             run_index += 1
         next_run = runs[run_index][0] if run_index < len(runs) else -1
-        next_comment = text.find("<!--", position) if comments_can_close else -1
+        if next_comment != -1 and next_comment < position:
+            next_comment = text.find("<!--", position)
+        if not comments_can_close:
+            next_comment = -1
         if next_comment != -1 and (next_run == -1 or next_comment < next_run):
             close = text.find("-->", next_comment + 4)
             if close == -1:
