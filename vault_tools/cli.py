@@ -1269,12 +1269,6 @@ def export_vcard(vault: str | None, output: str | None) -> None:
 # -- everyday ------------------------------------------------------------------------------
 
 
-LIST_COLUMNS = {
-    "contacts": ("name", "status", "organization", "field", "source", "last_contact"),
-    "interviews": ("date", "contact", "format", "thank_you_sent"),
-}
-
-
 @cli.command("list")
 @click.argument("kind", type=click.Choice(["contacts", "interviews"]))
 @vault_option
@@ -1307,10 +1301,8 @@ def list_command(
       vault-tools list interviews --where "date>2026-09-01" --sort -date --format json
       vault-tools list contacts --where field~ux --format csv
     """
-    from vault_tools.exporters import spreadsheet_safe
-    from vault_tools.query import QueryError, field_value, parse_condition, select_notes
-    from vault_tools.render.views import table
-    from vault_tools.rules.fields import json_value
+    from vault_tools.query import QueryError, parse_condition, select_notes
+    from vault_tools.render.listing import render_list
 
     loaded = open_vault(vault_path)
     try:
@@ -1320,26 +1312,7 @@ def list_command(
     notes = select_notes(
         loaded, kind[:-1], parsed, sort=sort, today=today.date() if today else dt.date.today()
     )
-    columns = LIST_COLUMNS[kind]
-    if output_format == "json":
-        rows = [
-            {"path": note.path, "name": note.title, **json_value(note.frontmatter)}
-            for note in notes
-        ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif output_format == "csv":
-        import csv
-        import io
-
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*columns, "path"])
-        for note in notes:
-            writer.writerow([spreadsheet_safe(field_value(note, c)) for c in columns] + [note.path])
-        click.echo(out.getvalue(), nl=False)
-    else:
-        cells = [[json_value(field_value(note, c)) for c in columns] for note in notes]
-        click.echo(table(list(columns), cells) if cells else f"No {kind} match.")
+    click.echo(render_list(notes, kind, output_format), nl=False)
     click.echo(f"{_count(len(notes), kind[:-1])}", err=True)
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from vault_tools.agenda import contact_of
 from vault_tools.dates import as_moment, day_of
 from vault_tools.model import Note
+from vault_tools.render.text import one_line
 from vault_tools.vault import Vault
 
 MAX_OUTREACH_WORDS = 150
@@ -109,21 +110,24 @@ def fill(text: str, values: dict[str, str]) -> tuple[str, str]:
 def _text_field(contact: Note, key: str) -> str:
     """A frontmatter field as one line of text; "" for anything that is not text."""
     value = contact.frontmatter.get(key)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    return one_line(value) if isinstance(value, str) else ""
 
 
 def _common(vault: Vault, contact: Note) -> dict[str, str]:
+    # Names and fields are filled in on one line: a line break in a file name or a field
+    # cannot end the Subject: line early or add a line of its own.
     organization = _text_field(contact, "organization")
     field = _text_field(contact, "field")
+    name = one_line(contact.title)
     return {
-        "name": contact.title,
-        "first_name": contact.title.split()[0] if contact.title.split() else contact.title,
+        "name": name,
+        "first_name": name.split()[0] if name else name,
         "organization": organization or "your organization",
         "at_organization": f" at {organization}" if organization else "",
         "role": _text_field(contact, "role") or "your role",
         # A missing field stays a visible placeholder to fill in, not vague wording.
         "field": field or "[field]",
-        "my_name": vault.config.my_name or "[Your name]",
+        "my_name": one_line(vault.config.my_name or "") or "[Your name]",
     }
 
 
@@ -139,12 +143,12 @@ def outreach(vault: Vault, contact: Note) -> Draft:
     )
     source = str(contact.frontmatter.get("source") or "")
     if referrer is not None:
-        values["how_found"] = f"{referrer.title} suggested I get in touch with you."
+        values["how_found"] = f"{one_line(referrer.title)} suggested I get in touch with you."
     else:
         values["how_found"] = HOW_FOUND.get(
             source, f"I am reaching out because of your work in {values['field']}."
         )
-    values["referrer"] = referrer.title if referrer else ""
+    values["referrer"] = one_line(referrer.title) if referrer else ""
     subject, body = fill(template(vault, "outreach", OUTREACH), values)
     warnings = []
     draft = Draft(subject, body, _email(contact))
@@ -176,7 +180,7 @@ def thank_you(vault: Vault, contact: Note, today: dt.date) -> Draft:
     held_day, _, interview = max(interviews)
     values = _common(vault, contact)
     values["on_date"] = f" on {held_day.strftime('%B')} {held_day.day}"
-    topics = section_summary(interview.body, "Notes")
+    topics = one_line(section_summary(interview.body, "Notes"))
     values["discussed"] = (
         f"I especially appreciated what you shared about {topics}."
         if topics
@@ -187,9 +191,9 @@ def thank_you(vault: Vault, contact: Note, today: dt.date) -> Draft:
         for link in interview.links
         if link.in_frontmatter and link.key == "referrals"
     ]
-    names = [note.title for note in suggested if note is not None]
+    names = [one_line(note.title) for note in suggested if note is not None]
     names += [
-        link.target
+        one_line(link.target)
         for link in interview.links
         if link.in_frontmatter
         and link.key == "referrals"
@@ -240,4 +244,4 @@ def _and(names: list[str]) -> str:
 
 def _email(contact: Note) -> str | None:
     value = contact.frontmatter.get("email")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return one_line(value) if isinstance(value, str) and value.strip() else None

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,15 @@ from vault_tools.vault import Vault
 PRODUCT_ID = "-//vault-tools//informational interviews//EN"
 DEFAULT_DURATION_MINUTES = 30
 MAX_DURATION_MINUTES = 24 * 60
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    """A text value for iCalendar or vCard: the libraries escape line breaks, ``,`` and
+    ``;``; the control characters neither format allows become U+FFFD."""
+    return _CONTROL.sub("\ufffd", value)
 
 
 def _uid(note: Note, kind: str) -> str:
@@ -71,7 +81,7 @@ def _interview_components(
     import icalendar
 
     contact = contact_of(vault, note)
-    who = contact.title if contact else note.title
+    who = _text(contact.title if contact else note.title)
     organization = contact.frontmatter.get("organization") if contact else None
     event = icalendar.Event()
     event.add("uid", _uid(note, "interview"))
@@ -79,7 +89,7 @@ def _interview_components(
     event.add(
         "summary",
         f"Informational interview: {who}"
-        + (f" ({organization})" if isinstance(organization, str) and organization else ""),
+        + (f" ({_text(organization)})" if isinstance(organization, str) and organization else ""),
     )
     start = _localized(held, zone)
     event.add("dtstart", start)
@@ -92,10 +102,10 @@ def _interview_components(
     )
     location = note.frontmatter.get("location")
     if isinstance(location, str) and location.strip():
-        event.add("location", location.strip())
+        event.add("location", _text(location.strip()))
     uri = obsidian_uri(vault, note)
     event.add("url", uri)
-    event.add("description", f"Note: {note.path}\n{uri}")
+    event.add("description", f"Note: {_text(note.path)}\n{uri}")
     components = [event]
     if note.frontmatter.get("thank_you_sent") in (None, ""):
         hours = vault.config.thank_you_hours
@@ -111,7 +121,7 @@ def _interview_components(
                 stamp,
                 f"Send a thank-you to {who}",
                 _localized(due, zone),
-                f"Interview note: {note.path}\n{uri}",
+                f"Interview note: {_text(note.path)}\n{uri}",
             )
         )
     return components
@@ -131,13 +141,14 @@ def _follow_up_components(vault: Vault, contact: Note, stamp: dt.datetime) -> li
     uri = obsidian_uri(vault, contact)
     organization = contact.frontmatter.get("organization")
     place = organization if isinstance(organization, str) and organization else "that organization"
+    who = _text(contact.title)
     checkpoints = (
         (
             "try-another",
             vault.config.try_another_after,
-            f"No reply from {contact.title}? Try another person at {place}",
+            f"No reply from {who}? Try another person at {_text(place)}",
         ),
-        ("follow-up", vault.config.follow_up_after, f"Follow up once with {contact.title}"),
+        ("follow-up", vault.config.follow_up_after, f"Follow up once with {who}"),
     )
     return [
         _todo(
@@ -146,7 +157,7 @@ def _follow_up_components(vault: Vault, contact: Note, stamp: dt.datetime) -> li
             stamp,
             summary,
             add_business_days(day_of(since), days, vault.config.holidays),
-            f"Contact note: {contact.path}\n{uri}",
+            f"Contact note: {_text(contact.path)}\n{uri}",
         )
         for kind, days, summary in checkpoints
     ]
@@ -218,11 +229,15 @@ INTERVIEW_COLUMNS = (
     "next_steps",
     "path",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def spreadsheet_safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text: a leading ``= + - @`` cannot start a formula."""
+    """A cell a spreadsheet shows as text: a leading ``= + - @`` cannot start a formula.
+
+    Line breaks become LF: a CSV writer whose line terminator is LF alone leaves a lone CR
+    unquoted, and a reader would end the row there.
+    """
     if value is None:
         return ""
     if isinstance(value, list):
@@ -230,7 +245,9 @@ def spreadsheet_safe(value: Any) -> str:
     elif isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def to_csv(vault: Vault, kind: str) -> str:
@@ -270,11 +287,12 @@ def to_vcard(vault: Vault) -> str:
         data = note.frontmatter
         card = vobject.vCard()
         card.add("version").value = "4.0"
-        card.add("fn").value = note.title
-        given, _, family = note.title.rpartition(" ")
+        name = _text(note.title)
+        card.add("fn").value = name
+        given, _, family = name.rpartition(" ")
         card.add("n").value = vobject.vcard.Name(family=family, given=given)
         if isinstance(data.get("organization"), str) and data["organization"].strip():
-            card.add("org").value = [data["organization"].strip()]
+            card.add("org").value = [_text(data["organization"].strip())]
         for key, field in (
             ("role", "title"),
             ("email", "email"),
@@ -283,7 +301,7 @@ def to_vcard(vault: Vault) -> str:
         ):
             value = data.get(key)
             if isinstance(value, (str, int)) and str(value).strip():
-                card.add(field).value = str(value).strip()
+                card.add(field).value = _text(str(value).strip())
         notes = [
             f"{label}: {data[key]}"
             for key, label in (
@@ -294,6 +312,6 @@ def to_vcard(vault: Vault) -> str:
             if isinstance(data.get(key), str) and data[key]
         ]
         if notes:
-            card.add("note").value = "; ".join(notes)
+            card.add("note").value = _text("; ".join(notes))
         cards.append(card.serialize())
     return "".join(cards)

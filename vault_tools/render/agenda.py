@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from vault_tools.agenda import KINDS, AgendaItem
+from vault_tools.render.text import one_line
 
 HEADINGS = {
     "thank-you-overdue": "Thank-you notes overdue",
@@ -29,6 +30,9 @@ def agenda_text(items: Iterable[AgendaItem]) -> str:
     blocks = []
     for kind in order:
         lines = [f"{HEADINGS.get(kind, kind)} ({len(groups[kind])})"]
-        lines += [f"  {item.path}: {item.title}: {item.message}" for item in groups[kind]]
+        lines += [
+            f"  {one_line(item.path)}: {one_line(item.title)}: {one_line(item.message)}"
+            for item in groups[kind]
+        ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

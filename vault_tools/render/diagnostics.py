@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from vault_tools.model import Diagnostic, Severity
+from vault_tools.render.text import escape_controls
 
 FORMATS = ("text", "json", "github")
 
@@ -22,14 +23,16 @@ def render(diagnostics: Sequence[Diagnostic], output_format: str, *, prefix: str
 
 
 def as_text(diagnostics: Sequence[Diagnostic]) -> str:
+    """One line per diagnostic (and one for its fix); a line break or a control character
+    in a path or a message is shown as an escape, so it cannot start a line of its own."""
     lines = []
     for item in diagnostics:
         lines.append(
-            f"{item.path}:{item.line}:{item.column}: {item.severity.value} "
-            f"{item.code} [{item.rule}] {item.message}"
+            f"{escape_controls(item.path)}:{item.line}:{item.column}: {item.severity.value} "
+            f"{item.code} [{item.rule}] {escape_controls(item.message)}"
         )
         if item.fix:
-            lines.append(f"    fix: {item.fix}")
+            lines.append(f"    fix: {escape_controls(item.fix)}")
     return "".join(line + "\n" for line in lines)
 
 

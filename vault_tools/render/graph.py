@@ -11,6 +11,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from vault_tools.render.text import one_line
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -93,11 +95,16 @@ _MERMAID_ESCAPES = {
 }
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def mermaid_label(text: str) -> str:
     """``text`` safe inside a quoted Mermaid label: entity codes for every special character,
-    and for the ":" that Mermaid's own preprocessing would misread (see the table)."""
+    for the ":" that Mermaid's own preprocessing would misread (see the table) and for
+    control characters; whitespace, line breaks included, becomes single spaces."""
     flat = " ".join(text.split())
-    return "".join(_MERMAID_ESCAPES.get(char, char) for char in flat)
+    escaped = "".join(_MERMAID_ESCAPES.get(char, char) for char in flat)
+    return _CONTROL.sub(lambda match: f"#{ord(match.group())};", escaped)
 
 
 def mermaid_id(node: str) -> str:
@@ -140,7 +147,9 @@ def to_mermaid(graph: nx.DiGraph[str], *, max_edges: int = MERMAID_MAX_EDGES) ->
 
 
 def dot_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """``text`` as a quoted DOT string; characters that SVG (XML) cannot hold, which
+    Graphviz would copy into the SVG it draws, become U+FFFD."""
+    escaped = _xml_safe(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
 
 
@@ -153,7 +162,7 @@ def to_dot(graph: nx.DiGraph[str]) -> str:
             attributes.append('style="rounded,dashed"')
         elif data.get("kind") in ("root", "source"):
             attributes.append("shape=ellipse")
-        lines.append(f"    {dot_string(node)} [{', '.join(attributes)}];")
+        lines.append(f"    {dot_string(_xml_safe_id(node))} [{', '.join(attributes)}];")
     for referrer, referred in sorted(graph.edges):
         data = graph.edges[referrer, referred]
         attributes = []
@@ -162,7 +171,8 @@ def to_dot(graph: nx.DiGraph[str]) -> str:
         if graph.nodes[referrer].get("kind") in ("root", "source"):
             attributes.append("style=dotted")
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
-        lines.append(f"    {dot_string(referrer)} -> {dot_string(referred)}{suffix};")
+        ends = f"{dot_string(_xml_safe_id(referrer))} -> {dot_string(_xml_safe_id(referred))}"
+        lines.append(f"    {ends}{suffix};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -206,12 +216,12 @@ def _children(graph: nx.DiGraph[str], node: str) -> list[str]:
 
 def _tree_label(graph: nx.DiGraph[str], node: str) -> str:
     data = graph.nodes[node]
-    title = str(data.get("title", node))
+    title = one_line(str(data.get("title", node)))
     if data.get("kind") == "pending":
         return f"{title} (no note yet)"
     if data.get("kind") == "source":
         return f"[{title}]"
-    details = [str(data[key]) for key in ("organization", "status") if data.get(key)]
+    details = [one_line(str(data[key])) for key in ("organization", "status") if data.get(key)]
     return f"{title} ({', '.join(details)})" if details else title
 
 
@@ -250,6 +260,16 @@ def _xml_safe(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", text)
 
 
+def _xml_safe_id(node: str) -> str:
+    """``node`` as an id XML can hold: unchanged if it can, else ``_xml_safe`` and a short
+    hash of the original, so that ids differing only in such characters stay apart."""
+    safe = _xml_safe(node)
+    if safe == node:
+        return node
+    digest = hashlib.sha1(node.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{safe} ~{digest}"
+
+
 def _flat(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
     """A copy whose attributes GraphML and GEXF can hold: lists joined, empty values dropped,
     characters XML cannot hold replaced."""
@@ -266,7 +286,7 @@ def _flat(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
             elif isinstance(value, str) or not isinstance(value, (int, float, bool)):
                 attributes[key] = _xml_safe(str(value))
 
-    renamed = {node: _xml_safe(node) for node in flat if _xml_safe(node) != node}
+    renamed = {node: _xml_safe_id(node) for node in flat if _xml_safe_id(node) != node}
     if renamed:
         flat = nx.relabel_nodes(flat, renamed)
     for _, attributes in flat.nodes(data=True):
@@ -285,16 +305,17 @@ def paths_text(graph: nx.DiGraph[str], target: str, chains: list[list[Any]]) -> 
     for chain in chains:
         if not chain:
             blocks.append(
-                f"{graph.nodes[target]['title']}: nobody leads here (no source and no referrer)\n"
+                f"{one_line(str(graph.nodes[target]['title']))}: nobody leads here "
+                "(no source and no referrer)\n"
             )
             continue
-        lines = [str(graph.nodes[chain[0].referrer]["title"])]
+        lines = [one_line(str(graph.nodes[chain[0].referrer]["title"]))]
         for hop in chain:
-            title = graph.nodes[hop.referred]["title"]
+            title = one_line(str(graph.nodes[hop.referred]["title"]))
             if graph.nodes[hop.referrer].get("kind") in ("root", "source"):
                 lines.append(f"  -> {title}")
                 continue
             when = f", {hop.date}" if hop.date else ""
-            lines.append(f"  -> {title}  ({', '.join(hop.notes)}{when})")
+            lines.append(f"  -> {title}  ({', '.join(one_line(n) for n in hop.notes)}{when})")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)

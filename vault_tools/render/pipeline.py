@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from vault_tools.agenda import FEW_OPINIONS
+from vault_tools.render.text import one_line
 
 
 def status_text(status: dict[str, Any]) -> str:
     """The numbers of ``pipeline_status`` as aligned, labelled lines."""
     lines = ["Contacts by status:"]
-    by_status: dict[str, int] = status["contacts_by_status"]
-    width = max((len(name) for name in by_status), default=0)
-    lines += [f"  {name.ljust(width)}  {count}" for name, count in by_status.items()]
+    by_status = [
+        (one_line(str(name)), count) for name, count in status["contacts_by_status"].items()
+    ]
+    width = max((len(name) for name, _ in by_status), default=0)
+    lines += [f"  {name.ljust(width)}  {count}" for name, count in by_status]
     if not by_status:
         lines.append("  none")
 
@@ -38,7 +41,7 @@ def status_text(status: dict[str, Any]) -> str:
             if count < FEW_OPINIONS
             else ""
         )
-        lines.append(f"  {field}: {count}{caution}")
+        lines.append(f"  {one_line(str(field))}: {count}{caution}")
     if not fields:
         lines.append("  none yet")
 

@@ -2,12 +2,14 @@
 
 Each view is a pure function of the vault, its arguments and the date; the output is
 deterministic (stable order, no timestamps), links are wikilinks and ``|`` inside
-table cells is escaped.
+table cells is escaped. Names and fields are text (``vault_tools.render.text``): none can
+break a row or a line, nor become a link, a comment or a block marker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +19,7 @@ from vault_tools.agenda import FEW_OPINIONS, AgendaItem, agenda
 from vault_tools.dates import as_moment, day_of
 from vault_tools.links import normalize
 from vault_tools.model import Note
+from vault_tools.render.text import bullet, linkable, markdown_text
 from vault_tools.vault import Vault
 
 
@@ -54,7 +57,9 @@ class ViewContext:
                 target = self.vault.linked_note(link, note)
                 # A person with no note yet stays plain text: a generated index must not
                 # add broken links to the vault.
-                cells.append(self.link(target) if target else f"{link.target} (no note yet)")
+                cells.append(
+                    self.link(target) if target else f"{markdown_text(link.target)} (no note yet)"
+                )
         return cells
 
     @cached_property
@@ -66,9 +71,12 @@ class ViewContext:
         return {title for title, count in seen.items() if count > 1}
 
     def link(self, note: Note, label: str | None = None) -> str:
-        """A wikilink that resolves to ``note``: by title, or by path when titles clash."""
+        """A wikilink that resolves to ``note``: by title, or by path when titles clash.
+        A name no wikilink can hold (``[ ] | # ^``, a line break, ...) stays plain text."""
         target = note.id if normalize(note.title) in self.ambiguous_titles else note.title
         shown = label if label is not None else note.title
+        if not (linkable(target) and linkable(shown)):
+            return markdown_text(shown)
         return f"[[{target}]]" if shown == target else f"[[{target}|{shown}]]"
 
     def last_contact(self, contact: Note) -> dt.date | None:
@@ -147,14 +155,23 @@ def filterable_fields(vault: Vault, note_type: str) -> set[str]:
 # -- helpers ------------------------------------------------------------------------------
 
 
+class Markdown(str):
+    """A cell's text that is Markdown already (links, escaped text), not text to escape."""
+
+
+_BAR = re.compile(r"(?<!\\)\|")
+
+
 def cell(value: Any) -> str:
-    """A table cell: text on one line, ``|`` escaped so it does not end the cell."""
+    """A table cell: text on one line and inert (``markdown_text``), so that it cannot end
+    the cell or the row; Markdown as it is, but for the ``|`` of ``[[target|shown]]``."""
     if value is None:
         return ""
+    if isinstance(value, Markdown):
+        return _BAR.sub(r"\\|", value)
     if isinstance(value, list):
         value = ", ".join(str(item) for item in value)
-    text = " ".join(str(value).split())
-    return text.replace("|", "\\|")
+    return markdown_text(str(value))
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -247,7 +264,7 @@ def contacts_view(context: ViewContext, arguments: dict[str, str]) -> str:
             "role": data.get("role"),
             "field": data.get("field"),
             "status": data.get("status"),
-            "referred_by": ", ".join(context.linked_notes(note, "referred_by")) or None,
+            "referred_by": Markdown(", ".join(context.linked_notes(note, "referred_by"))) or None,
             "last_contact": context.last_contact(note),
         }
         rows.append((note, values))
@@ -258,7 +275,7 @@ def contacts_view(context: ViewContext, arguments: dict[str, str]) -> str:
         ["Name", "Organization", "Role", "Field", "Status", "Referred by", "Last contact"],
         [
             [
-                context.link(note),
+                Markdown(context.link(note)),
                 v["organization"],
                 v["role"],
                 v["field"],
@@ -297,14 +314,14 @@ def interviews_view(context: ViewContext, arguments: dict[str, str]) -> str:
         return "_No interviews match._"
     out = []
     for note, values in ordered:
-        contact_cell = ", ".join(context.linked_notes(note, "contact"))
+        contact_cell = Markdown(", ".join(context.linked_notes(note, "contact")))
         out.append(
             [
-                context.link(note, _when(values["date"]) or note.title),
+                Markdown(context.link(note, _when(values["date"]) or note.title)),
                 contact_cell,
                 values["format"],
                 _when(values["thank_you_sent"]),
-                ", ".join(context.linked_notes(note, "referrals")),
+                Markdown(", ".join(context.linked_notes(note, "referrals"))),
             ]
         )
     return table(["Date", "Contact", "Format", "Thank-you sent", "Referrals"], out)
@@ -332,23 +349,24 @@ def follow_ups_view(context: ViewContext, arguments: dict[str, str]) -> str:
     for heading, kinds in FOLLOW_UP_SECTIONS:
         lines = [_agenda_line(context, item) for item in items if item.kind in kinds][:limit]
         lines = lines or ["Nothing here."]
-        parts.append(f"**{heading}**\n\n" + "\n".join(f"- {line}" for line in lines))
+        parts.append(f"**{heading}**\n\n" + "\n".join(bullet(line) for line in lines))
     return "\n\n".join(parts)
 
 
 def _agenda_line(context: ViewContext, item: AgendaItem) -> str:
     """One agenda item as Markdown: the people and notes it is about as wikilinks."""
     note = context.vault.note_at(item.path)
-    message = " ".join(item.message.split())
+    message = markdown_text(item.message)
+    title = markdown_text(item.title)
     if note is None:
-        return f"{item.title}: {message}"
+        return f"{title}: {message}"
     if note.note_type == "interview":
         contact = context.contact_of(note)
-        who = context.link(contact) if contact is not None else item.title
+        who = context.link(contact) if contact is not None else title
         if item.kind == "prepare-interview":
             return f"{context.link(note)} with {who}: {message}"
         if item.kind == "contact-referral":
-            return f"{item.title} (no note yet): {message} ({context.link(note)})"
+            return f"{title} (no note yet): {message} ({context.link(note)})"
         return f"{who}: {message} ({context.link(note)})"
     return f"{context.link(note)}: {message}"
 
@@ -375,10 +393,13 @@ def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
         key=lambda item: (-item[0], -item[1], item[3]),
     )[: int(arguments.get("limit", 5))]
     lines = []
-    for introduced, reached, _title, node in referrers:
+    for introduced, reached, title, node in referrers:
         note = context.vault.notes.get(node)
-        name = context.link(note) if note else f"[[{node}]]"
-        lines.append(f"- {name}: introduced {introduced}, reach {reached}")
+        if note is not None:
+            name = context.link(note)
+        else:
+            name = f"[[{node}]]" if linkable(node) else markdown_text(title)
+        lines.append(bullet(f"{name}: introduced {introduced}, reach {reached}"))
     top = "\n".join(lines) or "- No referrals yet."
     return f"{diagram}\n\n**Top referrers**\n\n{top}"
 
@@ -401,16 +422,19 @@ def organizations_view(context: ViewContext, arguments: dict[str, str]) -> str:
         names = names[: int(arguments["limit"])]
     for name in names:
         organization = organization_notes.get(normalize(name)) if name else None
-        heading = context.link(organization) if organization else (name or "No organization")
+        if organization is not None:
+            heading = context.link(organization)
+        else:
+            heading = markdown_text(name) if name else "No organization"
         people = []
         for contact in sorted(groups[name], key=lambda n: normalize(n.title)):
             details = [
-                " ".join(str(contact.frontmatter[key]).split())
+                markdown_text(str(contact.frontmatter[key]))
                 for key in ("role", "status")
                 if contact.frontmatter.get(key)
             ]
             suffix = f" ({', '.join(details)})" if details else ""
-            people.append(f"- {context.link(contact)}{suffix}")
+            people.append(bullet(f"{context.link(contact)}{suffix}"))
         parts.append(f"**{heading}**\n\n" + "\n".join(people))
     return "\n\n".join(parts)
 
@@ -444,5 +468,6 @@ def fields_view(context: ViewContext, arguments: dict[str, str]) -> str:
             if len(people) < FEW_OPINIONS
             else ""
         )
-        rows.append([name, len(people), ", ".join(context.link(p) for p in people), note])
+        who = Markdown(", ".join(context.link(p) for p in people))
+        rows.append([name, len(people), who, note])
     return table(["Field", "People interviewed", "Who", "Note"], rows)
