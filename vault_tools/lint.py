@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -46,7 +47,7 @@ def lint(
             continue
         severity = config.severity.get(item.rule)
         if severity is not None and severity != item.severity:
-            item = Diagnostic(**{**item.__dict__, "severity": severity})
+            item = dataclasses.replace(item, severity=severity)
         kept.append(item)
     return sorted(set(kept), key=Diagnostic.sort_key)
 
