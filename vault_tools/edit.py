@@ -22,6 +22,7 @@ from vault_tools.vault import Vault
 
 _TOP_LEVEL_KEY = re.compile(r"^(?P<key>[^\s#:'\"-][^:]*?|'[^']*'|\"[^\"]*\")[ \t]*:(?:[ \t]|$)")
 _RELATIVE_DAY = re.compile(r"^today(?:([+-])(\d+))?$")
+_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 
 
 class EditError(ValueError):
@@ -62,16 +63,27 @@ def parse_assignment(text: str, today: dt.date) -> Assignment:
             raise EditError(f"{raw!r} is outside the range of dates") from None
         return Assignment(key, day, day.isoformat())
     if raw.startswith("[[") and raw.endswith("]]") and raw.count("[[") == 1:
-        return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
+        return Assignment(key, raw, _quoted(raw))
     if not raw:
         return Assignment(key, None, "")
     try:
         value = yaml.safe_load(raw)
     except (yaml.YAMLError, ValueError, OverflowError):
-        return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
+        return Assignment(key, raw, _quoted(raw))
     if _reads_back(raw, value):
         return Assignment(key, value, raw)
-    return Assignment(key, raw, json.dumps(raw, ensure_ascii=False))
+    return Assignment(key, raw, _quoted(raw))
+
+
+# What YAML refuses in a note (control characters, the byte-order mark, non-characters)
+# or folds inside quotes (U+0085, U+2028, U+2029 are line breaks to YAML): \u-escaped.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def _quoted(value: str | list[str]) -> str:
+    """``value`` in double quotes (JSON's, which YAML reads), as YAML will read it back."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _plain_key(key: str) -> bool:
@@ -99,53 +111,61 @@ def assignment_for(key: str, value: Any) -> Assignment:
     """An assignment of a Python value (text, date, number, list of text) to ``key``."""
     if isinstance(value, dt.date):
         return Assignment(key, value, value.isoformat())
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, float):
+        # as PyYAML writes it (1.0e+16, .nan): YAML 1.1 reads `1e+16` and `nan` as text
+        return Assignment(key, value, yaml.safe_dump(value).split("\n", 1)[0])
+    if isinstance(value, int) and not isinstance(value, bool):
         return Assignment(key, value, str(value))
     if isinstance(value, list):
-        return Assignment(key, value, json.dumps([str(item) for item in value], ensure_ascii=False))
+        return Assignment(key, value, _quoted([str(item) for item in value]))
     text = str(value)
     try:
         plain = yaml.safe_load(text) == text and "\n" not in text and text.strip() == text
     except yaml.YAMLError:
         plain = False
-    return Assignment(key, text, text if plain else json.dumps(text, ensure_ascii=False))
+    return Assignment(key, text, text if plain else _quoted(text))
 
 
 def apply_assignments(text: str, assignments: list[Assignment]) -> str:
     """``text`` with each key's line replaced (or added); every other line untouched."""
-    lines = text.split("\n")
+    # Lines with their endings: CRLF, LF or a lone CR (old Mac files), as the parser reads them.
+    lines = _LINE_END.split(text)
     # the frontmatter's own line ending (a CRLF body does not decide it)
-    newline = "\r\n" if lines and lines[0].endswith("\r") else "\n"
-    if not lines or lines[0].rstrip("\r").rstrip(" \t") != "---":
+    newline = lines[0][len(lines[0].rstrip("\r\n")) :] or "\n"
+    if lines[0].rstrip("\r\n").rstrip(" \t") != "---":
         header = [f"{a.key}: {a.text}".rstrip() for a in assignments]
         return newline.join(["---", *header, "---"]) + newline + text
     closing = next(
-        (i for i in range(1, len(lines)) if lines[i].rstrip("\r").rstrip(" \t") in ("---", "...")),
+        (
+            i
+            for i in range(1, len(lines))
+            if lines[i].rstrip("\r\n").rstrip(" \t") in ("---", "...")
+        ),
         None,
     )
     if closing is None:
         raise EditError("the frontmatter opened on line 1 is never closed; fix it first")
-    ending = "\r" if newline == "\r\n" else ""
     for assignment in assignments:
         start = _key_line(lines, closing, assignment.key)
         if start is None:
             value = f" {assignment.text}" if assignment.text else ""
-            lines.insert(closing, f"{assignment.key}:{value}{ending}")
+            lines.insert(closing, f"{assignment.key}:{value}{newline}")
             closing += 1
             continue
         end = _value_end(lines, start, closing)
-        old = lines[start].rstrip("\r")
+        old = lines[start].rstrip("\r\n")
+        ending = lines[end - 1][len(lines[end - 1].rstrip("\r\n")) :]
         comment = _trailing_comment(old)
         prefix = old[: old.index(":") + 1] if ":" in old else f"{assignment.key}:"
         value = f" {assignment.text}" if assignment.text else ""
         lines[start:end] = [f"{prefix}{value}{comment}{ending}"]
         closing -= end - start - 1
-    return "\n".join(lines)
+    return "".join(lines)
 
 
 def _key_line(lines: list[str], closing: int, key: str) -> int | None:
     for index in range(1, closing):
-        match = _TOP_LEVEL_KEY.match(lines[index].rstrip("\r"))
+        match = _TOP_LEVEL_KEY.match(lines[index].rstrip("\r\n"))
         if match and match.group("key").strip("'\"").strip() == key:
             return index
     return None
@@ -157,7 +177,7 @@ def _value_end(lines: list[str], start: int, closing: int) -> int:
     lines after the value belong to what follows; those inside it go with it."""
     end = start + 1
     for index in range(start + 1, closing):
-        line = lines[index].rstrip("\r")
+        line = lines[index].rstrip("\r\n")
         if not line.strip() or line.startswith("#"):
             continue
         if line.startswith((" ", "\t", "- ", "-\t")) or line == "-":

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 
 from vault_tools.blocks import (
+    BEGIN,
+    END,
     NoteChanged,
     NoteSnapshot,
     ParsedBlocks,
@@ -158,7 +160,10 @@ def _plan_note(
     plan: IndexPlan,
     only_views: set[str] | None = None,
 ) -> NoteUpdate | None:
-    parsed = find_blocks(text)
+    # Blocks live in the body, as lint sees them: a marker or a fence inside the
+    # frontmatter's YAML is text of a property, never a block.
+    body_start = _body_start(text)
+    parsed = find_blocks("\n".join(text.split("\n")[body_start:]), first_line=body_start + 1)
     problems = check_blocks(note.path, parsed, vault)
     edited = {d.line for d in problems if d.rule == "edited-block"}
     if force:
@@ -182,9 +187,9 @@ def _plan_note(
         if parsed.file_line(block) in refused:
             plan.refused += 1
             continue
-        content = "\n" + render_view(context, block.view, block.arguments) + "\n"
+        content = "\n" + block_content(render_view(context, block.view, block.arguments)) + "\n"
         if content != block.content or block.recorded_hash != content_hash(content):
-            generated[block.begin] = content
+            generated[body_start + block.begin] = content
             views.append(block.view)
     if not generated:
         return None
@@ -192,6 +197,30 @@ def _plan_note(
     if new_data == snapshot.data:
         return None
     return NoteUpdate(snapshot, note.path, new_data, tuple(views))
+
+
+def _body_start(text: str) -> int:
+    """The index of the body's first line in ``text.split("\\n")``: after the frontmatter,
+    found by the parser's rule (``---`` on line 1, closed by ``---`` or ``...``)."""
+    lines = [line.rstrip("\r").rstrip(" \t") for line in text.split("\n")]
+    if lines[0] == "---":
+        for index in range(1, len(lines)):
+            if lines[index] in ("---", "..."):
+                return index + 1
+    return 0
+
+
+def block_content(rendered: str) -> str:
+    """What a view rendered, as it can sit between the markers: its line breaks are \\n
+    (the writer gives them the note's own ending), a NUL (which would make the note read
+    as a binary file) is U+FFFD, and a line that would read as a marker is escaped
+    (``&lt;!--``), so that the block still ends at its own end marker."""
+    rendered = rendered.replace("\x00", "\ufffd")
+    lines = rendered.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(
+        line.replace("<!--", "&lt;!--", 1) if BEGIN.match(line) or END.match(line) else line
+        for line in lines
+    )
 
 
 def write_plan(plan: IndexPlan) -> WriteResult:

@@ -77,7 +77,8 @@ class LinkResolver:
             joined = posixpath.normpath(posixpath.join(folder, written))
             if joined.startswith("../") or joined == "..":
                 return Resolution()
-            return self._pick(self._by_key.get(_key(joined), []), written) or Resolution()
+            same_path = self._by_key.get(_key(joined), [])
+            return self._pick(same_path, joined) or Resolution(candidates=tuple(sorted(same_path)))
         written = written.lstrip("/")
         key = _key(written)
 

@@ -184,7 +184,7 @@ def _decode(path: str, data: bytes, diagnostics: list[Diagnostic]) -> str:
         data = data[3:]
     nul = data.find(b"\x00")
     if nul != -1:
-        line = data.count(b"\n", 0, nul) + 1
+        line = data[:nul].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
         diagnostics.append(
             diagnostic(
                 "invalid-encoding",
@@ -249,12 +249,13 @@ def _load_yaml(
     first_line = 2  # the YAML starts on the line after the opening '---'
     if not yaml_text.strip():
         return {}, {}, {}
+    place = _mark_places(yaml_text, first_line)
     loader = _FrontmatterLoader(yaml_text)
     try:
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
-            diagnostics.append(_yaml_error(path, error, yaml_text, first_line))
+            diagnostics.append(_yaml_error(path, error, yaml_text, place))
             return None
         except (yaml.YAMLError, RecursionError, ValueError) as error:
             diagnostics.append(
@@ -271,14 +272,12 @@ def _load_yaml(
             return {}, {}, {}
         positions: dict[_Path, Position] = {}
         scalar_spans: dict[_Path, tuple[int, int, int, int]] = {}
-        if not _inspect_nodes(
-            path, root, yaml_text, first_line, positions, scalar_spans, diagnostics
-        ):
+        if not _inspect_nodes(path, root, yaml_text, place, positions, scalar_spans, diagnostics):
             return None
         try:
             value = loader.construct_document(root)
         except yaml.MarkedYAMLError as error:
-            diagnostics.append(_yaml_error(path, error, yaml_text, first_line))
+            diagnostics.append(_yaml_error(path, error, yaml_text, place))
             return None
         except Exception as error:  # noqa: BLE001
             # PyYAML's constructors raise whatever a malformed scalar provokes
@@ -313,11 +312,30 @@ def _load_yaml(
     return frontmatter, positions, scalar_spans
 
 
+_Place = Callable[[int], tuple[int, int]]
+
+
+def _mark_places(yaml_text: str, first_line: int) -> _Place:
+    """The file's (line, column), 1-based, of a character index of ``yaml_text``.
+
+    YAML marks are placed by their index, not by their line and column: YAML also breaks
+    lines at U+0085, U+2028 and U+2029, which the note (and every editor) keeps in a line.
+    """
+    starts = _line_starts(yaml_text)
+
+    def place(index: int) -> tuple[int, int]:
+        index = min(index, len(yaml_text))
+        row = bisect.bisect_right(starts, index) - 1
+        return row + first_line, index - starts[row] + 1
+
+    return place
+
+
 def _inspect_nodes(
     path: str,
     root: yaml.Node,
     yaml_text: str,
-    first_line: int,
+    place: _Place,
     positions: dict[_Path, Position],
     scalar_spans: dict[_Path, tuple[int, int, int, int]],
     diagnostics: list[Diagnostic],
@@ -329,10 +347,9 @@ def _inspect_nodes(
     what the person meant), and refuses alias bombs and absurd nesting.
     Returns False when the frontmatter must not be constructed.
     """
-    yaml_lines = yaml_text.split("\n")
 
     def here(node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + first_line, node.start_mark.column + 1
+        return place(node.start_mark.index)
 
     has_aliases = "*" in yaml_text
     if has_aliases:
@@ -387,19 +404,11 @@ def _inspect_nodes(
             )
             node.tag = _DEFAULT_TAG[type(node)]
         if isinstance(node, yaml.ScalarNode):
-            line, column = here(node)
-            scalar_spans[node_path] = (
-                line,
-                column,
-                node.end_mark.line + first_line,
-                node.end_mark.column + 1,
-            )
+            scalar_spans[node_path] = (*here(node), *place(node.end_mark.index))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 if _is_unquoted_wikilink(item):
-                    item = _report_unquoted_wikilink(
-                        path, item, yaml_lines, first_line, diagnostics
-                    )
+                    item = _report_unquoted_wikilink(path, item, yaml_text, place, diagnostics)
                     node.value[index] = item
                 item_path = (*node_path, index)
                 positions.setdefault(item_path, Position(*here(item)))
@@ -435,7 +444,7 @@ def _inspect_nodes(
                     seen_keys[key] = here(key_node)[0]
                 if _is_unquoted_wikilink(value_node):
                     value_node = _report_unquoted_wikilink(
-                        path, value_node, yaml_lines, first_line, diagnostics
+                        path, value_node, yaml_text, place, diagnostics
                     )
                 kept.append((key_node, value_node))
                 value_path = (*node_path, key) if key is not None else node_path
@@ -508,18 +517,16 @@ def _is_unquoted_wikilink(node: yaml.Node) -> bool:
 def _report_unquoted_wikilink(
     path: str,
     node: yaml.Node,
-    yaml_lines: list[str],
-    first_line: int,
+    yaml_text: str,
+    place: _Place,
     diagnostics: list[Diagnostic],
 ) -> yaml.ScalarNode:
-    source_line = yaml_lines[node.start_mark.line]
-    written = source_line[node.start_mark.column : node.end_mark.column]
+    written = yaml_text[node.start_mark.index : node.end_mark.index]
     diagnostics.append(
         diagnostic(
             "unquoted-wikilink-in-yaml",
             path,
-            node.start_mark.line + first_line,
-            node.start_mark.column + 1,
+            *place(node.start_mark.index),
             f"{written} is not quoted, so YAML reads it as a nested list, not a link",
             f'quote it: "{written}"',
         )
@@ -528,11 +535,10 @@ def _report_unquoted_wikilink(
 
 
 def _yaml_error(
-    path: str, error: yaml.MarkedYAMLError, yaml_text: str, first_line: int
+    path: str, error: yaml.MarkedYAMLError, yaml_text: str, place: _Place
 ) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
-    line = mark.line + first_line if mark else first_line
-    column = mark.column + 1 if mark else 1
+    line, column = place(mark.index if mark else 0)
     problem = error.problem or error.context or "cannot be read"
     return diagnostic(
         "invalid-yaml",
@@ -547,8 +553,9 @@ def _yaml_error(
 def _yaml_hint(yaml_text: str, mark: Any) -> str | None:
     if mark is None:
         return None
+    row = yaml_text.count("\n", 0, mark.index)
     lines = yaml_text.split("\n")
-    line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    line = lines[row] if 0 <= row < len(lines) else ""
     if "{{" in line:
         return (
             "{{...}} is a template placeholder, not YAML: keep templates in the templates "
@@ -658,7 +665,11 @@ def _links_in_text(
                 continue
             line, column = locate(match.start())
             link = wikilink(
-                inner, embed=bool(match.group(1)), raw=match.group(0), line=line, column=column
+                inner,
+                embed=bool(match.group(1)),
+                raw=source[match.start() : match.end()],
+                line=line,
+                column=column,
             )
             if link is not None:
                 found.append((match.start(), link))
