@@ -11,7 +11,7 @@ from vault_tools.model import Diagnostic, Severity
 from vault_tools.rules import LintContext, all_checks
 from vault_tools.rules.registry import diagnostic, select
 from vault_tools.schema import effective_schemas
-from vault_tools.vault import Vault
+from vault_tools.vault import Vault, gc_paused
 
 SUPPRESS_KEY = "vault-tools-ignore"
 
@@ -37,9 +37,10 @@ def lint(
         schemas=effective_schemas(config, vault.root),
     )
     found: list[Diagnostic] = list(vault.diagnostics_from_reading())
-    for registered in all_checks():
-        if chosen.intersection(registered.rules):
-            found.extend(registered.function(context))
+    with gc_paused():
+        for registered in all_checks():
+            if chosen.intersection(registered.rules):
+                found.extend(registered.function(context))
     suppressed = _suppressions(vault, found)
     kept = []
     for item in found:
