@@ -6,20 +6,29 @@ of events), re-reads the changed files whatever the event claimed (editors save 
 rewriting, by renaming a temporary file, or by deleting and creating), regenerates
 the blocks whose content changes and reports what changed. Files it wrote itself are
 recognized by their bytes, so its own writes never start another round.
+
+The loop also keeps an eye on what it depends on. If the vault folder is removed,
+renamed or replaced by another folder, it says so and returns 1. If the observer (or
+one of its emitter threads) dies, it says so, starts a new one and re-reads the whole
+vault, since events may have been lost in between; if no observer can be started, or
+they keep dying, it says so and returns 1. It never goes on deaf and silent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import hashlib
+import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from vault_tools.model import Diagnostic
 from vault_tools.vault import Vault
@@ -27,6 +36,12 @@ from vault_tools.vault import Vault
 # Editor droppings and tools' temporary files: never notes, never worth a round.
 IGNORED_NAMES = ("*.swp", "*.swx", "*.swo", "*~", ".#*", "4913", "*.tmp", ".~lock.*", "*.vtmp")
 IGNORED_FOLDERS = (".obsidian", ".git", ".trash")
+
+CHECK_EVERY = 0.25
+"""Seconds between checks of the vault folder and the observer while nothing happens."""
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60.0
+"""More than MAX_RESTARTS observer failures within RESTART_WINDOW seconds: give up."""
 
 
 @dataclass
@@ -51,23 +66,79 @@ class Round:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+class Observer(Protocol):
+    """What the Watcher needs of a watchdog observer (a seam for tests and other backends)."""
+
+    def schedule(
+        self,
+        event_handler: Any,
+        path: str,
+        *,
+        recursive: bool = False,
+        event_filter: list[type[Any]] | None = None,
+    ) -> object: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def is_alive(self) -> bool: ...
+
+
+def make_observer(poll: bool = False) -> Observer:
+    """A watchdog observer: the platform's native one, or one that polls."""
+    if poll:
+        from watchdog.observers.polling import PollingObserver
+
+        return PollingObserver(timeout=0.5)
+    from watchdog.observers import Observer as NativeObserver
+
+    return NativeObserver()
+
+
+def is_running(observer: Observer) -> bool:
+    """The observer's thread and every emitter thread it started are alive.
+
+    An emitter that raised has died while its observer lives on: nothing would ever
+    be reported again, so that counts as a failure too.
+    """
+    if not observer.is_alive():
+        return False
+    try:
+        emitters = list(getattr(observer, "emitters", ()))
+    except RuntimeError:  # the set changed while copied: the observer is being stopped
+        return False
+    return all(emitter.is_alive() for emitter in emitters)
+
+
 class ChangeRecorder:
     """The watchdog handler: remembers changed paths and wakes the loop. Nothing else."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._prefix = os.path.join(str(root), "")
+        """Watchdog reports paths below the path it watches: their relative part is a slice."""
         self.wake = threading.Event()
         self._paths: set[str] = set()
+        self._lost = False
         self._lock = threading.Lock()
 
     def dispatch(self, event: Any) -> None:
         paths = [event.src_path, getattr(event, "dest_path", "")]
         relevant = [os.fsdecode(path) for path in paths if path]
-        relevant = [path for path in relevant if not is_ignored(self.root, path)]
+        relevant = [path for path in relevant if not self._is_ignored(path)]
         if not relevant:
             return
         with self._lock:
             self._paths.update(relevant)
+        self.wake.set()
+
+    def events_lost(self) -> None:
+        """The system dropped events (its queue overflowed): the next round must re-read all."""
+        with self._lock:
+            self._lost = True
         self.wake.set()
 
     def drain(self) -> set[str]:
@@ -75,13 +146,44 @@ class ChangeRecorder:
             paths, self._paths = self._paths, set()
         return paths
 
+    def drain_lost(self) -> bool:
+        """Whether events were lost since the last call."""
+        with self._lock:
+            lost, self._lost = self._lost, False
+        return lost
+
+    def _is_ignored(self, path: str) -> bool:
+        # No resolving of symlinks here: this runs for each of thousands of events.
+        if path.startswith(self._prefix):
+            return _ignored_parts(tuple(path[len(self._prefix) :].split(os.sep)))
+        return is_ignored(self.root, path)
+
+
+class _OverflowListener(logging.Handler):
+    """Hears watchdog say that the kernel's event queue overflowed.
+
+    watchdog's inotify backend recovers its own watches after an overflow but tells
+    handlers nothing; its warning in the log is the only sign that events were lost.
+    """
+
+    def __init__(self, recorder: ChangeRecorder) -> None:
+        super().__init__(logging.WARNING)
+        self.recorder = recorder
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "queue overflow" in str(record.msg).lower():
+            self.recorder.events_lost()
+
 
 def is_ignored(root: Path, path: str) -> bool:
     try:
         relative = Path(path).resolve().relative_to(root.resolve())
     except ValueError:
         relative = Path(path)
-    parts = relative.parts
+    return _ignored_parts(relative.parts)
+
+
+def _ignored_parts(parts: tuple[str, ...]) -> bool:
     if any(part in IGNORED_FOLDERS for part in parts[:-1]) or (
         parts and parts[0] in IGNORED_FOLDERS
     ):
@@ -99,7 +201,10 @@ class Watcher:
         options: WatchOptions,
         report: Callable[[str], None],
         message: Callable[[str], None],
+        observer_factory: Callable[[], Observer] | None = None,
     ) -> None:
+        """``observer_factory`` makes each observer (the first one, and any restarted one);
+        by default ``make_observer(options.poll)``."""
         self.vault = vault
         self.root = vault.root
         self.options = options
@@ -107,44 +212,116 @@ class Watcher:
         self.message = message
         self.stop = threading.Event()
         self.recorder = ChangeRecorder(self.root)
+        self.observer_factory = observer_factory or (lambda: make_observer(options.poll))
         self.rounds = 0
         self.writes = 0
+        self.restarts = 0
+        self._failures: list[float] = []
         self._own_writes: dict[str, str] = {}
         self._diagnostics: set[Diagnostic] = set()
 
     # -- the loop -----------------------------------------------------------------------
 
     def run(self) -> int:
-        """Watch until ``stop`` is set (0) or the vault folder disappears (1)."""
-        observer = self._observer()
-        observer.schedule(_Handler(self.recorder), str(self.root), recursive=True)
-        # Watch first: a save made while the first round runs is then not missed.
-        observer.start()
-        self._first_round()
+        """Watch until ``stop`` is set (0), or until the vault folder is gone or no
+        observer can be kept running (1, after a message saying why)."""
+        identity = _identity(self.root)
+        if identity is None:
+            self.message(f"{self.root}: the vault folder is gone (removed, renamed or moved)")
+            return 1
+        overflow = _OverflowListener(self.recorder)
+        watchdog_log = logging.getLogger("watchdog.observers")
+        watchdog_log.addHandler(overflow)
+        observer: Observer | None = None
         try:
+            # Watch first: a save made while the first round runs is then not missed.
+            observer = self._start_observer()
+            if observer is None:
+                return 1
+            self._first_round()
             while not self.stop.is_set():
-                if not self.recorder.wake.wait(timeout=0.25):
-                    if not self.root.is_dir():
-                        self.message(f"{self.root}: the vault folder is gone; stopping")
+                problem = self._folder_problem(identity)
+                if problem:
+                    self.message(f"{self.root}: {problem}; stopping")
+                    return 1
+                if not is_running(observer):
+                    observer = self._restart(observer, identity)
+                    if observer is None:
                         return 1
+                    continue
+                if not self.recorder.wake.wait(timeout=CHECK_EVERY):
                     continue
                 self._settle()
                 if self.stop.is_set():
                     break
-                self.process(self.recorder.drain())
+                paths = self.recorder.drain()
+                if self.recorder.drain_lost():
+                    self.message(
+                        f"{self.root}: the system dropped file events (too many at once); "
+                        "re-reading the vault"
+                    )
+                    self.rescan()
+                else:
+                    self.process(paths)
         finally:
-            observer.stop()
-            observer.join(timeout=2)
+            if observer is not None:
+                _stop_observer(observer)
+            watchdog_log.removeHandler(overflow)
         return 0
 
-    def _observer(self) -> Any:
-        if self.options.poll:
-            from watchdog.observers.polling import PollingObserver
+    def _start_observer(self) -> Observer | None:
+        """A started observer reporting to the recorder; None (and a message) if none starts."""
+        observer = None
+        try:
+            observer = self.observer_factory()
+            observer.schedule(
+                _Handler(self.recorder), str(self.root), recursive=True, event_filter=_event_types()
+            )
+            observer.start()
+        except (OSError, RuntimeError) as error:  # inotify limits, a broken backend
+            if observer is not None:
+                _stop_observer(observer)  # the threads it did start
+            hint = "" if self.options.poll else " (try polling: `vault-tools watch --poll`)"
+            self.message(f"{self.root}: cannot watch the vault folder: {error}{hint}")
+            return None
+        return observer
 
-            return PollingObserver(timeout=0.5)
-        from watchdog.observers import Observer
+    def _restart(self, failed: Observer, identity: tuple[int, int]) -> Observer | None:
+        """Stop an observer that died and start a new one, then re-read everything the
+        old one may have missed. None (after a message) when the watch cannot go on."""
+        _stop_observer(failed)
+        problem = self._folder_problem(identity)
+        if problem:  # the observer died because the folder went away
+            self.message(f"{self.root}: {problem}; stopping")
+            return None
+        now = time.monotonic()
+        self._failures = [when for when in self._failures if now - when < RESTART_WINDOW]
+        self._failures.append(now)
+        if len(self._failures) > MAX_RESTARTS:
+            self.message(
+                f"{self.root}: the file observer stopped {len(self._failures)} times in "
+                f"{RESTART_WINDOW:.0f} s; giving up, changes are no longer seen"
+            )
+            return None
+        self.message(
+            f"{self.root}: the file observer stopped unexpectedly; "
+            "starting a new one and re-reading the vault"
+        )
+        observer = self._start_observer()
+        if observer is None:
+            return None
+        self.restarts += 1
+        self.rescan()
+        return observer
 
-        return Observer()
+    def _folder_problem(self, identity: tuple[int, int]) -> str | None:
+        """Why the vault folder cannot be watched any more, if it cannot."""
+        current = _identity(self.root)
+        if current is None:
+            return "the vault folder is gone (removed, renamed or moved)"
+        if current != identity:
+            return "the vault folder was replaced by another folder (renamed or moved)"
+        return None
 
     def _settle(self) -> None:
         """Wait until events pause for ``debounce`` seconds, or ``max_wait`` has passed."""
@@ -178,8 +355,37 @@ class Watcher:
         except OSError as error:
             self.message(f"could not re-read the vault: {error}")
             return result
-        if not result.changed:
+        if result.changed:
+            self._finish(result)
+        return result
+
+    def rescan(self) -> Round:
+        """Re-read every file of the vault (events may have been lost), then run a round
+        that reports the notes that really changed."""
+        result = Round()
+        self.rounds += 1
+        notes = dict(self.vault.notes)
+        attachments = set(self.vault.attachments)
+        problems = {path: list(found) for path, found in self.vault.read_diagnostics.items()}
+        try:
+            on_disk = {relative for relative, _ in self.vault.walk_entries()}
+            known = {note.path for note in notes.values()} | attachments | set(problems)
+            touched = self.vault.update(on_disk | known)
+        except OSError as error:
+            self.message(f"could not re-read the vault: {error}")
             return result
+        for path in touched:
+            if path.lower().endswith(".md"):
+                same = notes.get(path[:-3]) == self.vault.notes.get(path[:-3])
+            else:
+                same = (path in attachments) == (path in self.vault.attachments)
+            if not same or problems.get(path, []) != self.vault.read_diagnostics.get(path, []):
+                result.changed.add(path)
+        self._finish(result)
+        return result
+
+    def _finish(self, result: Round) -> None:
+        """Regenerate the blocks, lint and report, after the vault was updated."""
         self._regenerate(result)
         if self.options.lint:
             current = set(self._lint())
@@ -187,7 +393,6 @@ class Watcher:
             result.fixed = sorted(self._diagnostics - current, key=Diagnostic.sort_key)
             self._diagnostics = current
         self._report(result)
-        return result
 
     def _regenerate(self, result: Round) -> None:
         from vault_tools.index import plan_index, write_plan
@@ -226,6 +431,8 @@ class Watcher:
             self.report("fixed: " + as_text([item]).splitlines()[0])
 
     def _is_own_write(self, path: str) -> bool:
+        if not any(os.path.basename(key) == os.path.basename(path) for key in self._own_writes):
+            return False  # the common case, decided without resolving the path
         key = str(Path(path).resolve())
         expected = self._own_writes.get(key)
         if expected is None:
@@ -240,10 +447,12 @@ class Watcher:
         return False
 
     def _expand(self, paths: set[str]) -> set[str]:
-        """Paths to re-read: a folder that changed stands for everything in and under it."""
+        """Paths to re-read: a folder that changed stands for everything in and under it,
+        what the vault knew there and what is there now."""
         expanded: set[str] = set()
         root = self.root.resolve()
-        known = [*(note.path for note in self.vault.notes.values()), *self.vault.attachments]
+        known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
+        maybe_folders: set[str] = set()
         for path in paths:
             absolute = Path(path).resolve()
             expanded.add(str(absolute))
@@ -251,11 +460,16 @@ class Watcher:
                 relative = absolute.relative_to(root).as_posix()
             except ValueError:
                 continue
-            prefix = relative + "/"
-            expanded.update(str(root / item) for item in known if item.startswith(prefix))
+            if relative not in known:  # a new file, or a folder (there now, or gone)
+                maybe_folders.add(relative)
             if absolute.is_dir():
                 for folder, _, files in os.walk(absolute):
                     expanded.update(os.path.join(folder, name) for name in files)
+        if maybe_folders:  # one pass over the vault, not one per path: bursts stay linear
+            for item in known:
+                parts = item.split("/")
+                if any("/".join(parts[:end]) in maybe_folders for end in range(1, len(parts))):
+                    expanded.add(str(root / item))
         return expanded
 
 
@@ -276,3 +490,39 @@ class _Handler:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """The folder's (device, inode), or None when there is no folder at that path."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(status.st_mode):
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _stop_observer(observer: Observer) -> None:
+    with contextlib.suppress(OSError, RuntimeError):  # a broken one: its threads are daemons
+        observer.stop()
+        observer.join(timeout=2)
+
+
+def _event_types() -> list[type[Any]]:
+    """The events worth a round. Leaving out "opened" and "closed without writing" keeps
+    the watcher's own reading of thousands of notes from flooding the kernel's queue."""
+    from watchdog import events
+
+    return [
+        events.FileCreatedEvent,
+        events.DirCreatedEvent,
+        events.FileDeletedEvent,
+        events.DirDeletedEvent,
+        events.FileMovedEvent,
+        events.DirMovedEvent,
+        events.FileModifiedEvent,
+        events.FileClosedEvent,
+        events.FileAttribEvent,
+        events.DirAttribEvent,
+    ]
