@@ -55,3 +55,22 @@ def test_help_does_not_import_heavy_modules():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_every_test_the_reliability_section_names_exists():
+    """A promise pointing at a renamed or deleted test would prove nothing."""
+    import re
+
+    tests = Path(__file__).resolve().parent
+    section = README.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    files = set(re.findall(r"\b(test_\w+\.py)\b", section))
+    names = set(re.findall(r"\b(test_\w+)\b(?!\.py)", section)) - {f[:-3] for f in files}
+    assert files and names
+    for file in files:
+        assert (tests / file).is_file(), file
+    defined = {
+        match
+        for path in tests.glob("test_*.py")
+        for match in re.findall(r"^(?:async )?def (test_\w+)", path.read_text(), re.MULTILINE)
+    }
+    assert names <= defined, sorted(names - defined)
