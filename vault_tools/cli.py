@@ -437,12 +437,15 @@ def graph(
         drawn = build_graph(loaded, include_root=include_root, start=start, wanted=wanted)
         if output_format in views.PICTURE_FORMATS:
             assert output is not None
-            views.draw_with_graphviz(drawn, output_format, output)
-            click.echo(f"Wrote {output}", err=True)
-            return
-        text = views.render_graph(drawn, output_format, max_edges=max_edges)
+            picture = views.draw_with_graphviz(drawn, output_format)
+        else:
+            text = views.render_graph(drawn, output_format, max_edges=max_edges)
     except (PersonNotFound, views.TooManyEdges, views.GraphvizError) as error:
         fail(str(error))
+    if output_format in views.PICTURE_FORMATS:
+        assert output is not None
+        save_output(picture, output)
+        return
     if output is None:
         click.echo(text, nl=False)
         return

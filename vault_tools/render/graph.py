@@ -47,8 +47,9 @@ def render_graph(
     return renderers[output_format]()
 
 
-def draw_with_graphviz(graph: nx.DiGraph[str], output_format: str, output: str) -> None:
-    """Draw ``graph`` as svg or png into ``output`` with Graphviz's ``dot``."""
+def draw_with_graphviz(graph: nx.DiGraph[str], output_format: str) -> bytes:
+    """``graph`` drawn as svg or png by Graphviz's ``dot`` (the caller saves the bytes,
+    so that a failed drawing never leaves half a picture behind)."""
     import shutil
     import subprocess
 
@@ -60,13 +61,14 @@ def draw_with_graphviz(graph: nx.DiGraph[str], output_format: str, output: str) 
             "Windows: winget install graphviz), or use --format dot or mermaid."
         )
     result = subprocess.run(
-        [executable, f"-T{output_format}", "-o", output],
+        [executable, f"-T{output_format}"],
         input=to_dot(graph).encode("utf-8"),
         capture_output=True,
         check=False,
     )
     if result.returncode != 0:
         raise GraphvizError(f"Graphviz failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+    return result.stdout
 
 
 # -- Mermaid ---------------------------------------------------------------------------
