@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import gc
 import hashlib
 import logging
 import os
@@ -340,6 +341,9 @@ class Watcher:
         first = Round()
         self._regenerate(first)
         self._report(first)
+        # The vault just read will mostly stay: keep the cycle collector from walking all
+        # of it again on every round (a full collection took 0.4 s at 20,000 notes).
+        gc.freeze()
 
     # -- one round ------------------------------------------------------------------------
 
