@@ -125,6 +125,8 @@ def build(root: Path, outside: Path) -> Path:
         path = root / case.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(case.data(outside))
+    # A name whose bytes are not UTF-8 (possible on Linux; Python sees lone surrogates).
+    (root / os.fsdecode(b"files/bad \xff name.md")).write_text("---\nname: x\n---\n")
     for name, target in SYMLINKS.items():
         link = root / name
         link.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -153,3 +154,18 @@ def test_templates_folder_notes_are_marked(make_vault):
     assert template.is_template
     assert vault.read_diagnostics["templates/Contact.md"] == []
     assert [link.target for link in template.links] == ["Ann"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="names that are not UTF-8")
+def test_a_name_that_is_not_utf8_is_reported_and_not_read(make_vault):
+    root = make_vault({"a.md": "x"})
+    bad = root / os.fsdecode(b"caf\xe9.md")
+    bad.write_text("x")
+    vault = Vault.load(root)
+    assert sorted(vault.notes) == ["a"]
+    found = vault.diagnostics_from_reading()
+    assert [(item.path, item.rule) for item in found] == [("caf\ufffd.md", "invalid-encoding")]
+    vault.read_diagnostics.clear()
+    assert vault.update([bad]) == set()
+    assert sorted(vault.notes) == ["a"]
+    assert [item.path for item in vault.diagnostics_from_reading()] == ["caf\ufffd.md"]

@@ -76,14 +76,16 @@ def fingerprint(
         "follow_symlinks": vault.follow_symlinks,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
+    lines = []
     for relative, entry in sorted(vault.walk_entries(), key=lambda pair: pair[0]):
         try:
             status = entry.stat()
         except OSError:
-            digest.update(f"{relative}\0unreadable\n".encode())
+            lines.append(f"{relative}\0unreadable\n")
             continue
-        digest.update(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        lines.append(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n")
         newest = max(newest, status.st_mtime_ns)
+    digest.update("".join(lines).encode("utf-8", "surrogateescape"))
     for path in _inputs(vault.root, vault.config):
         try:
             digest.update(path.read_bytes())

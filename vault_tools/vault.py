@@ -114,6 +114,9 @@ class Vault:
                 relative = f"{folder}/{entry.name}" if folder else entry.name
                 if self.is_ignored(relative):
                     continue
+                if not _is_utf8(entry.name):
+                    self._report_undecodable_name(relative)
+                    continue
                 try:
                     if not entry.is_symlink():
                         if entry.is_dir(follow_symlinks=False):
@@ -136,6 +139,22 @@ class Vault:
                         yield relative, entry
                 except OSError:
                     continue
+
+    def _report_undecodable_name(self, relative: str) -> None:
+        """A name the file system holds as bytes that are not UTF-8: shown with U+FFFD
+        and left unread, since no link, index or output could name it faithfully."""
+        shown = os.fsencode(relative).decode("utf-8", "replace")
+        self._record(
+            shown,
+            diagnostic(
+                "invalid-encoding",
+                shown,
+                1,
+                1,
+                "the name is not UTF-8 text, so it was not read",
+                "rename it (the replacement character \ufffd marks the bad bytes)",
+            ),
+        )
 
     def is_ignored(self, relative: str) -> bool:
         return any(pattern.match(relative) for pattern in self._ignore)
@@ -238,6 +257,10 @@ class Vault:
             if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(
                 relative
             ):
+                continue
+            if not _is_utf8(relative):
+                if os.path.exists(absolute):
+                    self._report_undecodable_name(relative)
                 continue
             if os.path.isdir(absolute):
                 continue  # a folder stands for its files, which the caller lists
@@ -348,6 +371,15 @@ def _templates_folder(root: Path, config: Config) -> str:
     if isinstance(folder, str) and folder.strip("/ "):
         return folder.strip("/ ")
     return DEFAULT_TEMPLATES
+
+
+def _is_utf8(name: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (Python holds them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _inside(root_real: str, path: str) -> bool:

@@ -83,10 +83,12 @@ RULES: tuple[Rule, ...] = (
         "invalid-encoding",
         ERROR,
         "Note is not UTF-8 text",
-        "Reports a note whose bytes are not UTF-8 (or that is UTF-16), at the first bad byte.",
+        "Reports a note whose bytes are not UTF-8 (or that is UTF-16), at the first bad byte, "
+        "and a file or folder whose name is not UTF-8 (it is not read).",
         "Obsidian and most tools expect UTF-8; other bytes show as garbage or break sync.",
         "A note saved as Windows-1252 containing `caf\\xe9`.",
-        'Re-save the file as UTF-8 in your editor ("Save with encoding" / "Reopen with encoding").',
+        'Re-save the file as UTF-8 in your editor ("Save with encoding" / "Reopen with '
+        'encoding"); rename a file whose name shows a replacement character (`\ufffd`).',
     ),
     Rule(
         "VT105",
