@@ -21,7 +21,6 @@ from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
 from vault_tools.errors import VaultError
 from vault_tools.links import LinkResolver, Resolution, normalize
 from vault_tools.model import Diagnostic, Link, Note
-from vault_tools.parse import parse_note
 from vault_tools.rules.registry import diagnostic
 
 __all__ = ["Vault", "VaultError", "find_vault_root"]
@@ -199,6 +198,8 @@ class Vault:
                 ),
             )
             return
+        from vault_tools.parse import parse_note  # YAML loads only when a note is read
+
         result = parse_note(relative, data, template=self.is_template(relative))
         note = self.typed(result.note)
         self.notes[note.id] = note
