@@ -36,6 +36,7 @@ from tests.conftest import contact, write_vault
 from tests.test_watch import (
     DEADLINE,
     HOME,
+    TODAY,
     Running,
     row_of,
     rows,
@@ -44,7 +45,8 @@ from tests.test_watch import (
     stays,
     wait_for,
 )
-from vault_tools.watch import MAX_RESTARTS, Observer, make_observer
+from vault_tools.vault import Vault
+from vault_tools.watch import MAX_RESTARTS, Observer, Watcher, WatchOptions, make_observer
 
 SOAK_SECONDS = float(os.environ.get("VAULT_TOOLS_SOAK_SECONDS", "15"))
 
@@ -543,3 +545,29 @@ def test_index_note_deleted_then_restored(watching: Start, vault: Path) -> None:
     wait_for(lambda: "| declined |" in (row_of(vault, "Ann Lee") or ""), "the block regenerated")
     assert rows(vault) == ["Ann Lee", "Bo Kim", "Cy Dunn"]
     assert running.messages == []
+
+
+def test_lint_gives_way_to_newer_changes_and_is_owed(make_vault) -> None:
+    """In a large vault a lint takes seconds: when changes are waiting, a round reports
+    its blocks, leaves the lint to the round those changes start, and that round lints."""
+    root = make_vault({"Home.md": HOME, "contacts/Ann Lee.md": contact()})
+    lines: list[str] = []
+    watcher = Watcher(
+        Vault.load(root),
+        WatchOptions(today=TODAY),
+        report=lines.append,
+        message=lines.append,
+    )
+    note = root / "contacts" / "Ann Lee.md"
+    note.write_text(contact(status="nonsense"), encoding="utf-8")
+    watcher.recorder.wake.set()  # as the observer does when another save arrives
+    first = watcher.process({str(note)})
+    assert first.changed == {"contacts/Ann Lee.md"} and first.written == ["Home.md"]
+    assert not first.linted and first.new == []
+    assert not any(line.startswith("new:") for line in lines)
+
+    watcher.recorder.wake.clear()
+    owed = watcher.process(set())  # e.g. only the watcher's own write came in
+    assert owed.linted
+    assert [item.rule for item in owed.new] == ["invalid-field-value"]
+    assert any(line.startswith("new: contacts/Ann Lee.md") for line in lines)

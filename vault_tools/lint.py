@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from vault_tools.model import Diagnostic, Severity
@@ -16,17 +16,24 @@ from vault_tools.vault import Vault, gc_paused
 SUPPRESS_KEY = "vault-tools-ignore"
 
 
+class LintCancelled(Exception):
+    """``lint`` stopped early because its ``cancelled`` callback said so."""
+
+
 def lint(
     vault: Vault,
     *,
     select_rules: Iterable[str] = (),
     ignore_rules: Iterable[str] = (),
     today: dt.date | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> list[Diagnostic]:
     """Every diagnostic of the selected rules, sorted by path, line and column.
 
     ``select_rules`` (names, codes or code prefixes) replaces the config's ``select``;
     ``ignore_rules`` adds to its ``ignore``. Raises ValueError for an unknown rule.
+    ``cancelled`` is asked between checks; when it answers True, LintCancelled is raised
+    (``watch`` gives way to new changes rather than finish a lint they make stale).
     """
     config = vault.config
     chosen = select(list(select_rules) or list(config.select) or ["all"])
@@ -39,6 +46,8 @@ def lint(
     found: list[Diagnostic] = list(vault.diagnostics_from_reading())
     with gc_paused():
         for registered in all_checks():
+            if cancelled is not None and cancelled():
+                raise LintCancelled
             if chosen.intersection(registered.rules):
                 found.extend(registered.function(context))
     suppressed = _suppressions(vault, found)

@@ -65,6 +65,8 @@ class Round:
     new: list[Diagnostic] = field(default_factory=list)
     fixed: list[Diagnostic] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    linted: bool = False
+    """False when lint did not run, or gave way to newer changes (a later round lints)."""
 
 
 class Observer(Protocol):
@@ -220,6 +222,8 @@ class Watcher:
         self._failures: list[float] = []
         self._own_writes: dict[str, str] = {}
         self._diagnostics: set[Diagnostic] = set()
+        self._lint_pending = False
+        """A lint gave way to newer changes and is still owed."""
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -352,6 +356,8 @@ class Watcher:
         result = Round()
         fresh = {path for path in paths if not self._is_own_write(path)}
         if not fresh:
+            if self._lint_pending:
+                self._lint_round(result)
             return result
         self.rounds += 1
         try:
@@ -389,14 +395,29 @@ class Watcher:
         return result
 
     def _finish(self, result: Round) -> None:
-        """Regenerate the blocks, lint and report, after the vault was updated."""
+        """Regenerate the blocks and report them, then lint, after the vault was updated."""
         self._regenerate(result)
-        if self.options.lint:
-            current = set(self._lint())
-            result.new = sorted(current - self._diagnostics, key=Diagnostic.sort_key)
-            result.fixed = sorted(self._diagnostics - current, key=Diagnostic.sort_key)
-            self._diagnostics = current
         self._report(result)
+        self._lint_pending = self.options.lint
+        self._lint_round(result)
+
+    def _lint_round(self, result: Round) -> None:
+        """Lint and report what is new and fixed, unless newer changes are waiting: in a
+        large vault a lint takes seconds, and the blocks of the next save come first."""
+        if not self._lint_pending:
+            return
+        from vault_tools.lint import LintCancelled
+
+        try:
+            current = set(self._lint(cancelled=self.recorder.wake.is_set))
+        except LintCancelled:
+            return  # still pending: the round those changes start lints
+        self._lint_pending = False
+        result.linted = True
+        result.new = sorted(current - self._diagnostics, key=Diagnostic.sort_key)
+        result.fixed = sorted(self._diagnostics - current, key=Diagnostic.sort_key)
+        self._diagnostics = current
+        self._report_lint(result)
 
     def _regenerate(self, result: Round) -> None:
         from vault_tools.index import plan_index, write_plan
@@ -411,24 +432,26 @@ class Watcher:
         if written.written:
             self.vault.update([update.path for update in written.written])
 
-    def _lint(self) -> list[Diagnostic]:
+    def _lint(self, cancelled: Callable[[], bool] | None = None) -> list[Diagnostic]:
         from vault_tools.lint import lint
 
         try:
-            return lint(self.vault, today=self.options.today)
+            return lint(self.vault, today=self.options.today, cancelled=cancelled)
         except ValueError as error:  # a selection in the config names no rule
             self.message(f"lint skipped: {error}")
             return []
 
     def _report(self, result: Round) -> None:
-        from vault_tools.render.diagnostics import as_text
-
         for path in sorted(result.changed):
             self.report(f"changed {path}")
         for path in result.written:
             self.report(f"updated {path}")
         for path, why in result.skipped:
             self.message(f"not updated: {path}: {why}")
+
+    def _report_lint(self, result: Round) -> None:
+        from vault_tools.render.diagnostics import as_text
+
         for item in result.new:
             self.report("new: " + as_text([item]).splitlines()[0])
         for item in result.fixed:
