@@ -26,7 +26,7 @@ from vault_tools import __version__
 from vault_tools.config import CONFIG_FILE, Config
 from vault_tools.errors import VaultError
 from vault_tools.model import Diagnostic, Severity
-from vault_tools.vault import Vault
+from vault_tools.vault import Vault, default_workers
 
 FORMAT = 1
 
@@ -192,7 +192,7 @@ def cached_lint(
         raise VaultError(
             f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
         )
-    vault = Vault.load(root, config, follow_symlinks=follow_symlinks)
+    vault = Vault.load(root, config, follow_symlinks=follow_symlinks, workers=default_workers())
     diagnostics = lint(vault, select_rules=select, ignore_rules=ignore, today=today)
     if fingerprinted is not None and fingerprinted.settled:
         store(root, fingerprinted.key, diagnostics, len(vault.notes))

@@ -58,11 +58,12 @@ def open_vault(path: str | None) -> Vault:
     """The vault at ``path``; without one, the nearest folder upwards that holds
     ``.vault-tools.toml`` or ``.obsidian/`` (as git finds its repository), else ".".
     """
-    from vault_tools.vault import Vault, find_vault_root
+    from vault_tools.vault import Vault, default_workers, find_vault_root
 
     return Vault.load(
         Path(path) if path is not None else find_vault_root(Path.cwd()),
         follow_symlinks=following_symlinks(),
+        workers=default_workers(),
     )
 
 

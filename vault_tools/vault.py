@@ -10,9 +10,11 @@ import contextlib
 import gc
 import json
 import os
+import pickle
 import re
+import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -48,11 +50,14 @@ class Vault:
         config: Config | None = None,
         *,
         follow_symlinks: bool = False,
+        workers: int = 1,
     ) -> Vault:
         """Read every note under ``root``. Raises VaultError, or ConfigError for a bad config.
 
         ``follow_symlinks`` (or the config's ``follow_symlinks``) reads the notes behind
-        symlinks that lead inside the vault; by default symlinks are skipped.
+        symlinks that lead inside the vault; by default symlinks are skipped. ``workers``
+        above 1 parses a large vault in that many processes (forked, on POSIX, when no
+        other thread runs; otherwise, or if a worker fails, in this one).
         """
         root_path = Path(root)
         if not root_path.exists():
@@ -64,12 +69,14 @@ class Vault:
             config if config is not None else load_config(root_path),
             follow_symlinks=follow_symlinks,
         )
+        notes: list[str] = []
+        for relative in sorted(vault._walk()):
+            if relative.lower().endswith(".md"):
+                notes.append(relative)
+            else:
+                vault.attachments.add(relative)
         with gc_paused():
-            for relative in sorted(vault._walk()):
-                if relative.lower().endswith(".md"):
-                    vault._read_note(relative)
-                else:
-                    vault.attachments.add(relative)
+            vault._read_notes(notes, workers)
         return vault
 
     # -- reading ---------------------------------------------------------------
@@ -163,47 +170,76 @@ class Vault:
         return bool(folder) and normalize(relative).startswith(normalize(folder) + "/")
 
     def _read_note(self, relative: str) -> None:
+        self._store(relative, self._read_file(relative))
+
+    def _read_notes(self, relatives: list[str], workers: int) -> None:
+        """Read and parse ``relatives`` (in order, so that notes stay sorted by path)."""
+        chunks = [relatives]
+        if workers > 1 and len(relatives) >= PARALLEL_MIN_NOTES and _can_fork():
+            size = -(-len(relatives) // workers)
+            chunks = [relatives[start : start + size] for start in range(0, len(relatives), size)]
+        children = [_fork_reader(self, chunk) for chunk in chunks[1:]]
+        for relative in chunks[0]:
+            self._read_note(relative)
+        for chunk, child in zip(chunks[1:], children, strict=True):
+            reads = _collect(child) if child is not None else None
+            if reads is None or len(reads) != len(chunk):  # the worker failed: read here
+                reads = [self._read_file(relative) for relative in chunk]
+            for relative, read in zip(chunk, reads, strict=True):
+                self._store(relative, read)
+
+    def _read_file(self, relative: str) -> FileRead:
+        """Read and parse one note; what this finds, without changing the vault."""
         limit = int(self.config.max_note_mb * 1_000_000)
         try:
             with open(self.root / relative, "rb") as file:
                 data = file.read(limit + 1)
         except FileNotFoundError:
-            return  # removed between listing and reading: it is simply gone
+            return FileRead()  # removed between listing and reading: it is simply gone
         except OSError as error:
-            self._record(
-                relative,
-                diagnostic(
-                    "unreadable-file",
-                    relative,
-                    1,
-                    1,
-                    f"note cannot be read: {error.strerror or error}",
-                    "fix the file's permissions, or add it to `ignore`",
-                ),
+            return FileRead(
+                diagnostics=[
+                    diagnostic(
+                        "unreadable-file",
+                        relative,
+                        1,
+                        1,
+                        f"note cannot be read: {error.strerror or error}",
+                        "fix the file's permissions, or add it to `ignore`",
+                    )
+                ]
             )
-            return
         if len(data) > limit:
             # Still a file that links can reach, but never parsed: time and memory stay
             # bounded whatever lands in the vault.
-            self.attachments.add(relative)
-            self._record(
-                relative,
-                diagnostic(
-                    "note-too-large",
-                    relative,
-                    1,
-                    1,
-                    f"more than {self.config.max_note_mb:g} MB: not read, checked or indexed",
-                    "move it out of the vault, or raise `max_note_mb` in .vault-tools.toml",
-                ),
+            return FileRead(
+                too_large=True,
+                diagnostics=[
+                    diagnostic(
+                        "note-too-large",
+                        relative,
+                        1,
+                        1,
+                        f"more than {self.config.max_note_mb:g} MB: not read, checked or indexed",
+                        "move it out of the vault, or raise `max_note_mb` in .vault-tools.toml",
+                    )
+                ],
             )
-            return
         from vault_tools.parse import parse_note  # YAML loads only when a note is read
 
         result = parse_note(relative, data, template=self.is_template(relative))
-        note = self.typed(result.note)
-        self.notes[note.id] = note
-        self.read_diagnostics[relative] = result.diagnostics
+        return FileRead(result.note, result.diagnostics)
+
+    def _store(self, relative: str, read: FileRead) -> None:
+        if read.too_large:
+            self.attachments.add(relative)
+        if read.note is not None:
+            note = self.typed(read.note)
+            self.notes[note.id] = note
+            self.read_diagnostics[relative] = read.diagnostics
+            return
+        for found in read.diagnostics:
+            self._record(relative, found)
 
     def _record(self, relative: str, found: Diagnostic) -> None:
         self.read_diagnostics.setdefault(relative, []).append(found)
@@ -372,6 +408,75 @@ def _templates_folder(root: Path, config: Config) -> str:
     if isinstance(folder, str) and folder.strip("/ "):
         return folder.strip("/ ")
     return DEFAULT_TEMPLATES
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What reading one Markdown file found: a note, diagnostics, or nothing (gone)."""
+
+    note: Note | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    too_large: bool = False
+
+
+PARALLEL_MIN_NOTES = 2000
+"""Below this many notes, a worker process costs more than it saves."""
+
+
+def default_workers() -> int:
+    """Processes worth parsing a large vault in: the cores, up to four (the parsed notes
+    of each worker are sent back, which costs the main process too)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _can_fork() -> bool:
+    # A fork copies only the calling thread: with others running, a lock one of them
+    # held would stay locked in the child forever.
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
+    """A child process that reads ``chunk`` and pickles the FileReads into a pipe; its
+    pid and the pipe's reading end, or None when no process can be started."""
+    try:
+        reading, writing = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reading)
+        os.close(writing)
+        return None
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(reading)
+            reads = [vault._read_file(relative) for relative in chunk]
+            with os.fdopen(writing, "wb") as out:
+                pickle.dump(reads, out, protocol=5)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+    return pid, reading
+
+
+def _collect(child: tuple[int, int]) -> list[FileRead] | None:
+    """The FileReads a child sent, or None if it failed."""
+    pid, reading = child
+    reads = None
+    try:
+        with os.fdopen(reading, "rb") as pipe:
+            # Unpickled as it arrives: the whole pickle is never held in memory at once.
+            reads = pickle.load(pipe)
+    except Exception:  # noqa: BLE001 - a worker that died mid-write sends a torn pickle
+        reads = None
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0 or not isinstance(reads, list):
+        return None
+    return reads
 
 
 def _is_utf8(name: str) -> bool:
