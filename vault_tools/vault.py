@@ -178,11 +178,13 @@ class Vault:
         if workers > 1 and len(relatives) >= PARALLEL_MIN_NOTES and _can_fork():
             size = -(-len(relatives) // workers)
             chunks = [relatives[start : start + size] for start in range(0, len(relatives), size)]
+        # Every child is forked before the first receiving thread starts (see _can_fork).
         children = [_fork_reader(self, chunk) for chunk in chunks[1:]]
+        receivers = [_Receiver(child) if child is not None else None for child in children]
         for relative in chunks[0]:
             self._read_note(relative)
-        for chunk, child in zip(chunks[1:], children, strict=True):
-            reads = _collect(child) if child is not None else None
+        for chunk, receiver in zip(chunks[1:], receivers, strict=True):
+            reads = receiver.result() if receiver is not None else None
             if reads is None or len(reads) != len(chunk):  # the worker failed: read here
                 reads = [self._read_file(relative) for relative in chunk]
             for relative, read in zip(chunk, reads, strict=True):
@@ -436,8 +438,9 @@ def _can_fork() -> bool:
 
 
 def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
-    """A child process that reads ``chunk`` and pickles the FileReads into a pipe; its
-    pid and the pipe's reading end, or None when no process can be started."""
+    """A child process that reads ``chunk`` and pickles its FileReads into a pipe, a batch
+    at a time (so that it holds one batch, not its whole slice); its pid and the pipe's
+    reading end, or None when no process can be started."""
     try:
         reading, writing = os.pipe()
     except OSError:
@@ -452,9 +455,10 @@ def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
         status = 1
         try:
             os.close(reading)
-            reads = [vault._read_file(relative) for relative in chunk]
             with os.fdopen(writing, "wb") as out:
-                pickle.dump(reads, out, protocol=5)
+                for start in range(0, len(chunk), _BATCH):
+                    batch = chunk[start : start + _BATCH]
+                    pickle.dump([vault._read_file(relative) for relative in batch], out, 5)
             status = 0
         finally:
             os._exit(status)
@@ -462,21 +466,38 @@ def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
     return pid, reading
 
 
-def _collect(child: tuple[int, int]) -> list[FileRead] | None:
-    """The FileReads a child sent, or None if it failed."""
-    pid, reading = child
-    reads = None
-    try:
-        with os.fdopen(reading, "rb") as pipe:
-            # Unpickled as it arrives: the whole pickle is never held in memory at once.
-            reads = pickle.load(pipe)
-    except Exception:  # noqa: BLE001 - a worker that died mid-write sends a torn pickle
-        reads = None
-    finally:
-        _, status = os.waitpid(pid, 0)
-    if status != 0 or not isinstance(reads, list):
-        return None
-    return reads
+_BATCH = 200
+
+
+class _Receiver:
+    """Unpickles what a reading child sends, in a thread, as it arrives: the child then
+    never waits on a full pipe, and no whole slice is ever held as one pickle."""
+
+    def __init__(self, child: tuple[int, int]) -> None:
+        self.pid, reading = child
+        self.reads: list[FileRead] = []
+        self.failed = False
+        self._pipe = os.fdopen(reading, "rb")
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        try:
+            with self._pipe:
+                while True:
+                    try:
+                        batch = pickle.load(self._pipe)
+                    except EOFError:
+                        return  # the end (a torn stream shows as a short count)
+                    self.reads.extend(batch)
+        except Exception:  # noqa: BLE001 - a worker that died mid-batch sends a torn pickle
+            self.failed = True
+
+    def result(self) -> list[FileRead] | None:
+        """The FileReads of the slice, or None if the child failed."""
+        self._thread.join()
+        _, status = os.waitpid(self.pid, 0)
+        return None if self.failed or status != 0 else self.reads
 
 
 def _is_utf8(name: str) -> bool:
