@@ -1,17 +1,21 @@
 """Regenerate the generated blocks of a vault: plan what would change, then write it.
 
 ``plan_index`` reads and renders but writes nothing, so ``index --check`` and
-``--diff`` share it with ``index``; ``write_plan`` applies a plan note by note.
+``--diff`` share it with ``index``; ``write_plan`` applies a plan note by note. A caller
+that plans again and again (``watch``) keeps a ``RenderCache`` and passes it to each
+``plan_index``: what did not change since is not rendered again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vault_tools.blocks import (
     BEGIN,
+    BOM,
     END,
     NoteChanged,
     NoteSnapshot,
@@ -22,7 +26,7 @@ from vault_tools.blocks import (
     write_atomically,
 )
 from vault_tools.model import Diagnostic, Note
-from vault_tools.render.views import ViewContext, ViewError, render_view
+from vault_tools.render.views import ViewCache, ViewContext, ViewError, render_view
 from vault_tools.rules.registry import diagnostic
 from vault_tools.vault import Vault
 
@@ -64,13 +68,109 @@ class WriteResult:
     """(path, why) for notes that could not be written; nothing was lost."""
 
 
+class RenderCache:
+    """What ``plan_index`` rendered, for the next ``plan_index(..., cache=cache)`` of the same
+    vault to render only what changed since: the views' rows, outputs and derived facts
+    (``ViewCache``), and each note's blocks as parsed from its text. The plan is the same,
+    byte for byte, with or without it. Keep one per vault; it holds on to the last round's
+    notes, and about as much again in rendered text.
+
+    Pass it to ``write_plan`` too: it then parses the blocks of what it wrote right away,
+    which the next ``plan_index`` would have to do first (a note of thousands of rows takes
+    a while), so that the next round gets the blocks written sooner."""
+
+    def __init__(self) -> None:
+        self.views = ViewCache()
+        self._layouts: dict[str, _Layout] = {}
+        self._generated: dict[tuple[str, int], _Generated] = {}
+        self._context: ViewContext | None = None
+
+    def layout(self, path: str, text: str, context: ViewContext) -> _Layout:
+        """The blocks of the note at ``path`` and their diagnostics, for as long as its text
+        and the schemas (``ViewCache.schemas``) are the same."""
+        known = self._layouts.get(path)
+        if known is not None and known.schemas is self.views.schemas and known.text == text:
+            return known
+        layout = self._layouts[path] = _Layout.of(path, text, context)
+        return layout
+
+    def generated(self, path: str, index: int, rendered: str) -> _Generated:
+        """What block ``index`` of the note at ``path`` is to hold, for ``rendered``."""
+        known = self._generated.get((path, index))
+        if known is not None and known.rendered is rendered:
+            return known
+        generated = self._generated[(path, index)] = _Generated(rendered)
+        return generated
+
+    def start(self, context: ViewContext, with_blocks: Iterable[Note]) -> None:
+        """A round of ``plan_index`` begins: let go of the notes that no longer hold blocks."""
+        self._context = context
+        paths = {note.path for note in with_blocks}
+        for path in self._layouts.keys() - paths:
+            del self._layouts[path]
+        for key in [key for key in self._generated if key[0] not in paths]:
+            del self._generated[key]
+
+    def wrote(self, update: NoteUpdate) -> None:
+        """Parse the blocks of the note as ``update`` left it (see ``layout``)."""
+        if self._context is None or self.views.schema_files:
+            return  # (schema files are read again each round, and the layout with them)
+        try:
+            text = update.new_data.removeprefix(BOM).decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        self._layouts[update.path] = _Layout.of(update.path, text, self._context)
+
+
+@dataclass
+class _Layout:
+    text: str
+    body_start: int
+    parsed: ParsedBlocks
+    problems: list[Diagnostic]
+    schemas: object
+
+    @classmethod
+    def of(cls, path: str, text: str, context: ViewContext) -> _Layout:
+        # Blocks live in the body, as lint sees them: a marker or a fence inside the
+        # frontmatter's YAML is text of a property, never a block.
+        body_start = _body_start(text)
+        parsed = find_blocks(_body(text, body_start), first_line=body_start + 1)
+        problems = check_blocks(path, parsed, context.vault, context=context)
+        schemas = context.cache.schemas if context.cache is not None else None
+        return cls(text, body_start, parsed, problems, schemas)
+
+
+class _Generated:
+    """A view's rendered text as a block's content, and that content's hash (on demand)."""
+
+    __slots__ = ("rendered", "content", "_hash")
+
+    def __init__(self, rendered: str) -> None:
+        self.rendered = rendered
+        self.content = "\n" + block_content(rendered) + "\n"
+        self._hash: str | None = None
+
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = content_hash(self.content)
+        return self._hash
+
+
 def notes_with_blocks(vault: Vault) -> list[Note]:
     return [note for note in vault.notes.values() if MARKER in note.body]
 
 
-def check_blocks(path: str, parsed: ParsedBlocks, vault: Vault) -> list[Diagnostic]:
+def _has_marker(note: Note) -> bool | None:
+    return True if MARKER in note.body else None
+
+
+def check_blocks(
+    path: str, parsed: ParsedBlocks, vault: Vault, *, context: ViewContext | None = None
+) -> list[Diagnostic]:
     """Diagnostics for a note's blocks: malformed markers, unknown views or arguments and
-    blocks edited by hand, on the lines of the file."""
+    blocks edited by hand, on the lines of the file. (``context`` keeps the schemas'
+    fields from note to note.)"""
     from vault_tools.render.views import validate_view
 
     found = [
@@ -80,7 +180,7 @@ def check_blocks(path: str, parsed: ParsedBlocks, vault: Vault) -> list[Diagnost
     for block in parsed.blocks:
         line = parsed.file_line(block)
         try:
-            validate_view(vault, block.view, block.arguments)
+            validate_view(vault, block.view, block.arguments, context=context)
         except ViewError as error:
             found.append(
                 diagnostic(
@@ -115,13 +215,25 @@ def plan_index(
     force: bool = False,
     only: set[str] | None = None,
     views: set[str] | None = None,
+    cache: RenderCache | None = None,
 ) -> IndexPlan:
     """What regenerating every block would change: of the notes in ``only`` and the views
-    in ``views``, when given."""
+    in ``views``, when given. ``cache`` (kept by the caller from one call to the next, for
+    the same vault) spares rendering again what did not change; the plan is the same."""
     plan = IndexPlan()
-    context = ViewContext(vault, today or dt.date.today(), vault.config.thank_you_hours)
+    context = ViewContext(
+        vault,
+        today or dt.date.today(),
+        vault.config.thank_you_hours,
+        cache.views if cache is not None else None,
+    )
+    if cache is None:
+        with_blocks: Iterable[Note] = notes_with_blocks(vault)
+    else:
+        with_blocks = context.groups("notes with blocks", _has_marker).members.get(True, ())
+        cache.start(context, with_blocks)
     seen_files: set[str] = set()
-    for note in notes_with_blocks(vault):
+    for note in with_blocks:
         if only is not None and note.path not in only:
             continue
         path = vault.root / note.path
@@ -144,14 +256,13 @@ def plan_index(
                 )
             )
             continue
-        update = _plan_note(vault, note, snapshot, text, context, force, plan, views)
+        update = _plan_note(note, snapshot, text, context, force, plan, views, cache)
         if update is not None:
             plan.updates.append(update)
     return plan
 
 
 def _plan_note(
-    vault: Vault,
     note: Note,
     snapshot: NoteSnapshot,
     text: str,
@@ -159,12 +270,14 @@ def _plan_note(
     force: bool,
     plan: IndexPlan,
     only_views: set[str] | None = None,
+    cache: RenderCache | None = None,
 ) -> NoteUpdate | None:
-    # Blocks live in the body, as lint sees them: a marker or a fence inside the
-    # frontmatter's YAML is text of a property, never a block.
-    body_start = _body_start(text)
-    parsed = find_blocks("\n".join(text.split("\n")[body_start:]), first_line=body_start + 1)
-    problems = check_blocks(note.path, parsed, vault)
+    if cache is not None:
+        layout = cache.layout(note.path, text, context)
+    else:
+        layout = _Layout.of(note.path, text, context)
+    body_start, parsed = layout.body_start, layout.parsed
+    problems = layout.problems
     edited = {d.line for d in problems if d.rule == "edited-block"}
     if force:
         # --force overwrites hand edits: a warning that it will not would contradict it.
@@ -181,15 +294,20 @@ def _plan_note(
         refused |= edited
     generated: dict[int, str] = {}
     views = []
-    for block in parsed.blocks:
+    for index, block in enumerate(parsed.blocks):
         if only_views is not None and block.view not in only_views:
             continue
         if parsed.file_line(block) in refused:
             plan.refused += 1
             continue
-        content = "\n" + block_content(render_view(context, block.view, block.arguments)) + "\n"
-        if content != block.content or block.recorded_hash != content_hash(content):
-            generated[body_start + block.begin] = content
+        rendered = render_view(context, block.view, block.arguments)
+        new = (
+            cache.generated(note.path, index, rendered)
+            if cache is not None
+            else _Generated(rendered)
+        )
+        if new.content != block.content or block.recorded_hash != new.hash():
+            generated[body_start + block.begin] = new.content
             views.append(block.view)
     if not generated:
         return None
@@ -202,12 +320,25 @@ def _plan_note(
 def _body_start(text: str) -> int:
     """The index of the body's first line in ``text.split("\\n")``: after the frontmatter,
     found by the parser's rule (``---`` on line 1, closed by ``---`` or ``...``)."""
-    lines = [line.rstrip("\r").rstrip(" \t") for line in text.split("\n")]
-    if lines[0] == "---":
-        for index in range(1, len(lines)):
-            if lines[index] in ("---", "..."):
-                return index + 1
-    return 0
+    index, start = 0, 0
+    while True:  # line by line, up to the end of the frontmatter only
+        end = text.find("\n", start)
+        line = (text[start:] if end < 0 else text[start:end]).rstrip("\r").rstrip(" \t")
+        if index == 0 and line != "---":
+            return 0
+        if index > 0 and line in ("---", "..."):
+            return index + 1
+        if end < 0:
+            return 0
+        index, start = index + 1, end + 1
+
+
+def _body(text: str, body_start: int) -> str:
+    """``"\\n".join(text.split("\\n")[body_start:])``, without splitting the whole text."""
+    if body_start == 0:
+        return text
+    parts = text.split("\n", body_start)
+    return parts[body_start] if len(parts) > body_start else ""
 
 
 def block_content(rendered: str) -> str:
@@ -215,24 +346,33 @@ def block_content(rendered: str) -> str:
     (the writer gives them the note's own ending), a NUL (which would make the note read
     as a binary file) is U+FFFD, and a line that would read as a marker is escaped
     (``&lt;!--``), so that the block still ends at its own end marker."""
-    rendered = rendered.replace("\x00", "\ufffd")
-    lines = rendered.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    rendered = rendered.replace("\x00", "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
+    if MARKER not in rendered:
+        return rendered  # no line can read as a marker (most views, and quickly so)
+    lines = rendered.split("\n")
     return "\n".join(
         line.replace("<!--", "&lt;!--", 1) if BEGIN.match(line) or END.match(line) else line
         for line in lines
     )
 
 
-def write_plan(plan: IndexPlan) -> WriteResult:
+def write_plan(plan: IndexPlan, *, cache: RenderCache | None = None) -> WriteResult:
+    """Write each note of ``plan`` that did not change since it was read. With the cache
+    that planned it, the cache parses what was written for the next plan (after writing)."""
     result = WriteResult()
     for update in plan.updates:
         try:
-            if write_atomically(update.snapshot, update.new_data):
-                result.written.append(update)
+            if not write_atomically(update.snapshot, update.new_data):
+                continue
         except NoteChanged:
             result.skipped.append((update.path, "it changed while being indexed; run again"))
+            continue
         except OSError as error:
             result.skipped.append((update.path, f"cannot be written: {error.strerror or error}"))
+            continue
+        result.written.append(update)
+        if cache is not None:
+            cache.wrote(update)
     return result
 
 

@@ -40,33 +40,30 @@ class ReferralEdge:
 
 
 def referral_edges(vault: Vault) -> list[ReferralEdge]:
+    return [edge for note in vault.notes.values() for edge in note_referral_edges(vault, note)]
+
+
+def note_referral_edges(vault: Vault, note: Note) -> list[ReferralEdge]:
+    """The referral edges ``note`` states (``referral_edges`` is these, note by note)."""
     edges: list[ReferralEdge] = []
-    for note in vault.notes.values():
-        if note.note_type == "contact":
-            for link in _links_under(note, "referred_by"):
-                referrer = _person(vault, link, note)
-                if referrer is not None:
-                    edges.append(
-                        ReferralEdge(referrer, Person(note.id), "referred_by", note.id, link)
+    if note.note_type == "contact":
+        for link in _links_under(note, "referred_by"):
+            referrer = _person(vault, link, note)
+            if referrer is not None:
+                edges.append(ReferralEdge(referrer, Person(note.id), "referred_by", note.id, link))
+    elif note.note_type == "interview":
+        contact_links = _links_under(note, "contact")
+        contact = _person(vault, contact_links[0], note) if contact_links else None
+        if contact is None or contact.pending:
+            return edges
+        for link in _links_under(note, "referrals"):
+            referred = _person(vault, link, note)
+            if referred is not None:
+                edges.append(
+                    ReferralEdge(
+                        contact, referred, "referrals", note.id, link, note.frontmatter.get("date")
                     )
-        elif note.note_type == "interview":
-            contact_links = _links_under(note, "contact")
-            contact = _person(vault, contact_links[0], note) if contact_links else None
-            if contact is None or contact.pending:
-                continue
-            for link in _links_under(note, "referrals"):
-                referred = _person(vault, link, note)
-                if referred is not None:
-                    edges.append(
-                        ReferralEdge(
-                            contact,
-                            referred,
-                            "referrals",
-                            note.id,
-                            link,
-                            note.frontmatter.get("date"),
-                        )
-                    )
+                )
     return edges
 
 

@@ -322,7 +322,10 @@ class Vault:
                 self.attachments.add(relative)
         if affected:
             self.notes = dict(sorted(self.notes.items()))
-            self.__dict__.pop("resolver", None)
+            if "resolver" in self.__dict__ and self._resolved_paths != self._file_paths():
+                # Resolution is a function of the paths alone: the resolver (and what it
+                # resolved) stays while they stay the same, as when a note was edited.
+                del self.__dict__["resolver"]
             self.__dict__.pop("notes_by_alias", None)
         return affected
 
@@ -341,7 +344,11 @@ class Vault:
 
     @cached_property
     def resolver(self) -> LinkResolver:
+        self._resolved_paths = self._file_paths()
         return LinkResolver([note.path for note in self.notes.values()] + sorted(self.attachments))
+
+    def _file_paths(self) -> frozenset[str]:
+        return frozenset([note.path for note in self.notes.values()]) | self.attachments
 
     @cached_property
     def notes_by_alias(self) -> dict[str, list[Note]]:

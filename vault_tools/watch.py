@@ -29,10 +29,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vault_tools.model import Diagnostic
 from vault_tools.vault import Vault
+
+if TYPE_CHECKING:
+    from vault_tools.index import RenderCache
 
 # Editor droppings and tools' temporary files: never notes, never worth a round.
 IGNORED_NAMES = ("*.swp", "*.swx", "*.swo", "*~", ".#*", "4913", "*.tmp", ".~lock.*", "*.vtmp")
@@ -224,6 +227,7 @@ class Watcher:
         self._diagnostics: set[Diagnostic] = set()
         self._lint_pending = False
         """A lint gave way to newer changes and is still owed."""
+        self._render_cache: RenderCache | None = None
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -420,10 +424,13 @@ class Watcher:
         self._report_lint(result)
 
     def _regenerate(self, result: Round) -> None:
-        from vault_tools.index import plan_index, write_plan
+        from vault_tools.index import RenderCache, plan_index, write_plan
 
-        plan = plan_index(self.vault, today=self.options.today)
-        written = write_plan(plan)
+        if self._render_cache is None:
+            # Kept from round to round: only what a change touches is rendered again.
+            self._render_cache = RenderCache()
+        plan = plan_index(self.vault, today=self.options.today, cache=self._render_cache)
+        written = write_plan(plan, cache=self._render_cache)
         for update in written.written:
             self._own_writes[str((self.root / update.path).resolve())] = _digest(update.new_data)
             result.written.append(update.path)
