@@ -716,6 +716,8 @@ def same_value(a: Any, b: Any) -> bool:
 @example(frontmatter=[], setting=("python", "x", 1e16), body="", newline="\n", bom=False)
 # a note with CR line endings had its frontmatter pushed into the body
 @example(frontmatter=["a: 1"], setting=("text", "b", "2"), body="x\r", newline="\r", bom=True)
+# a key holding a control character was written as it is, which YAML refuses
+@example(frontmatter=None, setting=("python", ":=\x08", ""), body="", newline="\n", bom=False)
 def test_setting_a_field_changes_only_that_field(
     frontmatter: list[str] | None,
     setting: tuple[str, str, Any],

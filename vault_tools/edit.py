@@ -108,7 +108,10 @@ def _reads_back(raw: str, value: Any) -> bool:
 
 
 def assignment_for(key: str, value: Any) -> Assignment:
-    """An assignment of a Python value (text, date, number, list of text) to ``key``."""
+    """An assignment of a Python value (text, date, number, list of text) to ``key``.
+    EditError when ``key`` cannot be written as a frontmatter key as it is."""
+    if not _plain_key(key):
+        raise EditError(f"{key!r} cannot be written as a frontmatter key as it is")
     if isinstance(value, dt.date):
         return Assignment(key, value, value.isoformat())
     if isinstance(value, float):
