@@ -571,3 +571,18 @@ def test_lint_gives_way_to_newer_changes_and_is_owed(make_vault) -> None:
     assert owed.linted
     assert [item.rule for item in owed.new] == ["invalid-field-value"]
     assert any(line.startswith("new: contacts/Ann Lee.md") for line in lines)
+
+
+def test_an_owed_lint_is_paid_by_a_round_that_changes_nothing(make_vault) -> None:
+    """A round whose paths change nothing (a `.DS_Store`, a file that came and went) still
+    pays a lint that an earlier round left owed."""
+    root = make_vault({"Home.md": HOME, "contacts/Ann Lee.md": contact()})
+    watcher = Watcher(Vault.load(root), WatchOptions(today=TODAY), lambda _: None, print)
+    note = root / "contacts" / "Ann Lee.md"
+    note.write_text(contact(status="nonsense"), encoding="utf-8")
+    watcher.recorder.wake.set()
+    assert not watcher.process({str(note)}).linted
+    watcher.recorder.wake.clear()
+    (root / ".DS_Store").write_bytes(b"\0")
+    owed = watcher.process({str(root / ".DS_Store")})
+    assert owed.linted and [item.rule for item in owed.new] == ["invalid-field-value"]

@@ -215,3 +215,35 @@ def test_lint_works_on_a_read_only_mount(read_only_vault: Path) -> None:
     code, out, err = run("lint", str(read_only_vault), "--today", TODAY)
     assert code == 0, out + err
     assert "No problems found in 41 notes." in err
+
+
+def test_output_goes_through_a_symlink_and_into_a_device(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "vault", FILES)
+    (tmp_path / "exports").mkdir()
+    real = tmp_path / "exports" / "contacts.csv"
+    real.write_text("old export\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    code, _, err = run("export", "csv", "contacts", str(root), "-o", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and real.read_text().startswith("name,")
+    code, _, err = run("export", "csv", "contacts", str(root), "-o", os.devnull)
+    assert code == 0, err
+    assert Path(os.devnull).is_char_device()
+
+
+def test_an_import_that_cannot_write_goes_on_and_names_every_note(
+    simulated_full_disk: Path,
+) -> None:
+    root = simulated_full_disk
+    cards = root.parent / "people.vcf"
+    cards.write_text(
+        "".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {n}\r\nEND:VCARD\r\n" for n in range(3))
+    )
+    before = snapshot(root)
+    code, _, err = run("import", "vcard", str(cards), str(root))
+    assert code == 1
+    assert "Traceback" not in err
+    for n in range(3):
+        assert f"Card {n}.md" in err
+    assert snapshot(root) == before

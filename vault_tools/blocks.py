@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 import shlex
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -341,11 +342,24 @@ def create_atomically(path: Path, data: bytes) -> None:
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Create or replace ``path`` with ``data`` in one step (for output files such as
     ``graph -o``): a crash or a full disk leaves the old file or none, never part of one.
-    An existing file keeps its mode."""
+
+    An existing file keeps its mode, a read-only one is refused (PermissionError), and a
+    symlink stays a symlink to the updated file. Anything but a regular file (a device
+    such as /dev/null or /dev/stdout, a named pipe) is written to as it is.
+    """
+    path = Path(os.path.realpath(path))
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        status = os.stat(path)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
+    else:
+        if not stat.S_ISREG(status.st_mode):
+            with open(path, "wb") as out:
+                out.write(data)
+            return
+        if not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, "the file is read-only", str(path))
+        mode = status.st_mode & 0o7777
     temporary = _write_temporary(path, data)
     try:
         os.chmod(temporary, mode)

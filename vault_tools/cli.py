@@ -951,6 +951,7 @@ def set_command(
       vault-tools set "2026-10-14 Maya Chen" thank_you_sent=today
       vault-tools set "Jordan Alvarez" referred_by="[[Maya Chen]]"
     """
+    from vault_tools.blocks import NoteChanged
     from vault_tools.edit import EditError, parse_assignment, set_fields
 
     loaded = open_vault(vault_path)
@@ -972,6 +973,8 @@ def set_command(
         raise CouldNotWrite(
             f"{found[0].path}: cannot be written: {error.strerror or error}; it was left as is"
         ) from None
+    except NoteChanged as error:
+        raise CouldNotWrite(str(error)) from None
     click.echo(str(loaded.root / found[0].path))
     if not written:
         click.echo("nothing changed: the fields already had those values", err=True)

@@ -14,7 +14,9 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from vault_tools.blocks import NoteChanged
 from vault_tools.edit import Assignment, EditError, assignment_for, set_fields
+from vault_tools.errors import NotWritten
 from vault_tools.links import normalize
 from vault_tools.model import Note
 from vault_tools.new import NewNoteError, Planned, plan_contact, safe_name, write_new
@@ -354,12 +356,12 @@ def apply_import(vault: Vault, plan: ImportPlan) -> ImportResult:
     for planned in plan.create:
         try:
             result.created.extend(write_new(vault, planned))
-        except (NewNoteError, OSError) as error:
+        except (NewNoteError, NotWritten, OSError) as error:
             result.failed.append((planned.path, str(error)))
     for note, assignments in plan.update:
         try:
             written, _ = set_fields(vault, note, assignments)
-        except (EditError, OSError) as error:
+        except (EditError, NoteChanged, OSError) as error:
             result.failed.append((note.path, str(error)))
             continue
         if written:

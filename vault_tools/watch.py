@@ -259,6 +259,7 @@ class Watcher:
                         return 1
                     continue
                 if not self.recorder.wake.wait(timeout=CHECK_EVERY):
+                    self._lint_round(Round())  # a quiet moment: pay a lint that is owed
                     continue
                 self._settle()
                 if self.stop.is_set():
@@ -360,8 +361,7 @@ class Watcher:
         result = Round()
         fresh = {path for path in paths if not self._is_own_write(path)}
         if not fresh:
-            if self._lint_pending:
-                self._lint_round(result)
+            self._lint_round(result)  # a lint owed by a round that gave way
             return result
         self.rounds += 1
         try:
@@ -371,6 +371,8 @@ class Watcher:
             return result
         if result.changed:
             self._finish(result)
+        else:
+            self._lint_round(result)
         return result
 
     def rescan(self) -> Round:
