@@ -167,10 +167,13 @@ def test_a_name_that_is_not_utf8_is_reported_and_not_read(make_vault):
     assert sorted(vault.notes) == ["a"]
     found = vault.diagnostics_from_reading()
     assert [(item.path, item.rule) for item in found] == [("caf\ufffd.md", "invalid-encoding")]
-    vault.read_diagnostics.clear()
-    assert vault.update([bad]) == set()
-    assert sorted(vault.notes) == ["a"]
-    assert [item.path for item in vault.diagnostics_from_reading()] == ["caf\ufffd.md"]
+    for _ in range(2):  # an edit reports it once, however often it comes
+        assert vault.update([bad]) == set()
+        assert sorted(vault.notes) == ["a"]
+        assert [item.path for item in vault.diagnostics_from_reading()] == ["caf\ufffd.md"]
+    bad.unlink()
+    vault.update([bad])
+    assert vault.diagnostics_from_reading() == []
 
 
 def loaded_state(vault: Vault) -> tuple[object, ...]:

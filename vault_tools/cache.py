@@ -91,6 +91,8 @@ def fingerprint(
             digest.update(path.read_bytes())
         except OSError:
             digest.update(b"\0missing\0")
+    for name in sorted(vault.undecodable_names):  # files no listing above shows
+        digest.update(os.fsencode(name) + b"\0undecodable\n")
     for relative, problems in sorted(vault.read_diagnostics.items()):
         digest.update(f"{relative}\0{len(problems)}\n".encode())  # folders that failed to list
     settled = newest < (time.time() - RACY_SECONDS) * 1e9

@@ -40,6 +40,9 @@ class Vault:
         """Vault-relative paths of the files that are not notes (images, PDFs, ...)."""
         self.read_diagnostics: dict[str, list[Diagnostic]] = {}
         """What reading each file found, by vault-relative path."""
+        self.undecodable_names: dict[str, Diagnostic] = {}
+        """Files and folders whose names are not UTF-8 (as Python holds such names, with
+        lone surrogates), which are not read."""
         self.templates_folder = _templates_folder(root, config)
         self._ignore = [_glob_regex(glob) for glob in config.ignore]
 
@@ -150,16 +153,13 @@ class Vault:
         """A name the file system holds as bytes that are not UTF-8: shown with U+FFFD
         and left unread, since no link, index or output could name it faithfully."""
         shown = os.fsencode(relative).decode("utf-8", "replace")
-        self._record(
+        self.undecodable_names[relative] = diagnostic(
+            "invalid-encoding",
             shown,
-            diagnostic(
-                "invalid-encoding",
-                shown,
-                1,
-                1,
-                "the name is not UTF-8 text, so it was not read",
-                "rename it (the replacement character \ufffd marks the bad bytes)",
-            ),
+            1,
+            1,
+            "the name is not UTF-8 text, so it was not read",
+            "rename it (the replacement character \ufffd marks the bad bytes)",
         )
 
     def is_ignored(self, relative: str) -> bool:
@@ -298,7 +298,8 @@ class Vault:
             ):
                 continue
             if not _is_utf8(relative):
-                if os.path.exists(absolute):
+                self.undecodable_names.pop(relative, None)
+                if os.path.lexists(absolute):
                     self._report_undecodable_name(relative)
                 continue
             if os.path.isdir(absolute):
@@ -388,9 +389,10 @@ class Vault:
         return [note for note in self.notes.values() if note.note_type == note_type]
 
     def diagnostics_from_reading(self) -> list[Diagnostic]:
-        return [
-            found for path in sorted(self.read_diagnostics) for found in self.read_diagnostics[path]
+        found = [
+            item for path in sorted(self.read_diagnostics) for item in self.read_diagnostics[path]
         ]
+        return found + [self.undecodable_names[name] for name in sorted(self.undecodable_names)]
 
 
 @contextlib.contextmanager
@@ -452,22 +454,23 @@ def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
         reading, writing = os.pipe()
     except OSError:
         return None
+    pid, status = -1, 1
     try:
         pid = os.fork()
-    except OSError:
-        os.close(reading)
-        os.close(writing)
-        return None
-    if pid == 0:  # the child: never returns
-        status = 1
-        try:
+        if pid == 0:  # the child, which leaves only through os._exit below
             os.close(reading)
             with os.fdopen(writing, "wb") as out:
                 for start in range(0, len(chunk), _BATCH):
                     batch = chunk[start : start + _BATCH]
                     pickle.dump([vault._read_file(relative) for relative in batch], out, 5)
             status = 0
-        finally:
+    except OSError:
+        if pid != 0:  # no child was made
+            os.close(reading)
+            os.close(writing)
+            return None
+    finally:
+        if pid == 0:
             os._exit(status)
     os.close(writing)
     return pid, reading
@@ -503,7 +506,10 @@ class _Receiver:
     def result(self) -> list[FileRead] | None:
         """The FileReads of the slice, or None if the child failed."""
         self._thread.join()
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored by the program: no status to read
+            return None
         return None if self.failed or status != 0 else self.reads
 
 
