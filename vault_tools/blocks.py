@@ -273,11 +273,7 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     # Write where the bytes live: a symlinked note stays a symlink to the updated file.
     path = Path(os.path.realpath(snapshot.path))
     status = os.stat(path)
-    if not os.access(path, os.W_OK):
-        if hasattr(os, "statvfs") and os.statvfs(path).f_flag & os.ST_RDONLY:
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
-        # os.replace would swap a read-only note out from under its owner: refuse instead.
-        raise PermissionError(errno.EACCES, "the note is read-only", str(path))
+    _refuse_read_only(path, "note")
     remove_stale_temporaries(path)
     temporary = _write_temporary(path, data)
     try:
@@ -357,8 +353,7 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             with open(path, "wb") as out:
                 out.write(data)
             return
-        if not os.access(path, os.W_OK):
-            raise PermissionError(errno.EACCES, "the file is read-only", str(path))
+        _refuse_read_only(path, "file")
         mode = status.st_mode & 0o7777
     temporary = _write_temporary(path, data)
     try:
@@ -369,6 +364,16 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         raise
     _fsync_folder(path.parent)
+
+
+def _refuse_read_only(path: Path, what: str) -> None:
+    """OSError when ``path`` cannot be written: os.replace would swap a read-only file
+    out from under its owner, so refuse instead (EROFS on a read-only mount)."""
+    if os.access(path, os.W_OK):
+        return
+    if hasattr(os, "statvfs") and os.statvfs(path).f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+    raise PermissionError(errno.EACCES, f"the {what} is read-only", str(path))
 
 
 def _write_temporary(path: Path, data: bytes) -> str:
