@@ -27,6 +27,7 @@ import shlex
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,9 +276,8 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     status = os.stat(path)
     _refuse_read_only(path, "note")
     remove_stale_temporaries(path)
-    temporary = _write_temporary(path, data)
-    try:
-        os.chmod(temporary, status.st_mode & 0o7777)
+
+    def unchanged_since_read() -> None:
         current = NoteSnapshot.read(path)
         if (current.mtime_ns, current.size, current.data) != (
             snapshot.mtime_ns,
@@ -285,12 +285,8 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
             snapshot.data,
         ):
             raise NoteChanged(f"{path} changed while it was being updated; it was left as is")
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(path.parent)
+
+    _replace_with(path, data, status.st_mode & 0o7777, before_replace=unchanged_since_read)
     return True
 
 
@@ -355,9 +351,20 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             return
         _refuse_read_only(path, "file")
         mode = status.st_mode & 0o7777
+    _replace_with(path, data, mode)
+
+
+def _replace_with(
+    path: Path, data: bytes, mode: int, before_replace: Callable[[], None] | None = None
+) -> None:
+    """Put ``data`` at ``path`` in one step: a flushed temporary file beside it, given
+    ``mode``, renamed over it. ``before_replace`` may raise to leave ``path`` alone; on any
+    failure the temporary file goes."""
     temporary = _write_temporary(path, data)
     try:
         os.chmod(temporary, mode)
+        if before_replace is not None:
+            before_replace()
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
