@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import EXAMPLE_VAULT, contact
-from vault_tools import cache
+from vault_tools import cache, note_cache
 from vault_tools.cache import cached_lint
 from vault_tools.cli import cli
 
@@ -95,7 +95,7 @@ def test_recent_changes_are_not_remembered(tmp_path):
 @pytest.mark.parametrize("content", ["", "{", "[]", '{"format": 1, "key": 5}', "\x00\xff"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(vault, content):
     run(vault)
-    (file,) = cache.cache_folder().glob("lint-*.json")
+    (file,) = note_cache.cache_folder().glob("lint-*.json")
     file.write_text(content, encoding="latin-1")
     assert run(vault).from_cache is False
     assert run(vault).from_cache is True
@@ -127,8 +127,8 @@ def test_concurrent_runs_on_the_same_vault(vault):
     outputs = [process.communicate(timeout=120) for process in processes]
     assert {process.returncode for process in processes} == {1}
     assert len({out for out, _ in outputs}) == 1
-    assert len(list(cache.cache_folder().glob("lint-*.json"))) == 1
-    assert not list(cache.cache_folder().glob(".lint-*"))
+    assert len(list(note_cache.cache_folder().glob("lint-*.json"))) == 1
+    assert not list(note_cache.cache_folder().glob(".lint-*"))
 
 
 def test_cli_no_cache_and_cached_output_are_the_same(vault):

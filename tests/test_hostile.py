@@ -129,11 +129,12 @@ def test_every_command_ends_within_bounds_without_a_traceback(
     assert finished.stdout or finished.stderr
 
 
+@pytest.mark.parametrize("note_cache", [False, True])
 def test_a_file_deleted_or_replaced_between_listing_and_reading(
-    make_vault, monkeypatch: pytest.MonkeyPatch
+    make_vault, monkeypatch: pytest.MonkeyPatch, note_cache: bool
 ) -> None:
     root = make_vault({"gone.md": "x", "now a folder.md": "x", "kept.md": "x"})
-    listing = Vault._walk
+    listing = Vault.walk_entries
 
     def list_then_change(vault: Vault):  # type: ignore[no-untyped-def]
         listed = list(listing(vault))
@@ -142,8 +143,8 @@ def test_a_file_deleted_or_replaced_between_listing_and_reading(
         (root / "now a folder.md").mkdir()
         yield from listed
 
-    monkeypatch.setattr(Vault, "_walk", list_then_change)
-    vault = Vault.load(root)
+    monkeypatch.setattr(Vault, "walk_entries", list_then_change)
+    vault = Vault.load(root, note_cache=note_cache)
     assert sorted(vault.notes) == ["kept"]
     assert [(item.path, item.rule) for item in vault.diagnostics_from_reading()] == [
         ("now a folder.md", "unreadable-file")

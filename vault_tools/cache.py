@@ -3,7 +3,7 @@
 The key is a fingerprint of everything a lint result depends on: every file's path, size
 and modification time, the configuration and the files it names (schemas,
 ``.obsidian/types.json`` and ``templates.json``), the rules selected, the date the date
-rules count from, and the tool's version. Any difference is a miss, and the vault is
+rules count from, and the tool's version and code. Any difference is a miss, and the vault is
 linted in full. The cache lives in the user's cache folder, outside the vault, so that
 sync tools do not copy it; a corrupt, partial or foreign cache file is ignored and
 replaced, never trusted and never fatal.
@@ -26,19 +26,10 @@ from vault_tools import __version__
 from vault_tools.config import CONFIG_FILE, Config
 from vault_tools.errors import VaultError
 from vault_tools.model import Diagnostic, Severity
+from vault_tools.note_cache import cache_file, code_stamp
 from vault_tools.vault import Vault, default_workers
 
 FORMAT = 1
-
-
-def cache_folder() -> Path:
-    """Where results are kept: ``$VAULT_TOOLS_CACHE``, else ``$XDG_CACHE_HOME/vault-tools``,
-    else ``~/.cache/vault-tools``."""
-    explicit = os.environ.get("VAULT_TOOLS_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vault-tools"
 
 
 @dataclass(frozen=True)
@@ -69,6 +60,7 @@ def fingerprint(
     header = {
         "format": FORMAT,
         "version": __version__,
+        "code": code_stamp(),
         "select": select,
         "ignore": ignore,
         "today": today.isoformat(),
@@ -110,8 +102,7 @@ def _inputs(root: Path, config: Config) -> list[Path]:
 
 
 def _cache_file(root: Path) -> Path:
-    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
-    return cache_folder() / f"lint-{name}.json"
+    return cache_file(root, "lint", "json")
 
 
 def load(root: Path, key: str) -> tuple[list[Diagnostic], int] | None:
@@ -194,7 +185,13 @@ def cached_lint(
         raise VaultError(
             f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
         )
-    vault = Vault.load(root, config, follow_symlinks=follow_symlinks, workers=default_workers())
+    vault = Vault.load(
+        root,
+        config,
+        follow_symlinks=follow_symlinks,
+        workers=default_workers(),
+        note_cache=use_cache,
+    )
     diagnostics = lint(vault, select_rules=select, ignore_rules=ignore, today=today)
     if fingerprinted is not None and fingerprinted.settled:
         store(root, fingerprinted.key, diagnostics, len(vault.notes))

@@ -64,13 +64,23 @@ def open_vault(path: str | None) -> Vault:
         Path(path) if path is not None else find_vault_root(Path.cwd()),
         follow_symlinks=following_symlinks(),
         workers=default_workers(),
+        note_cache=using_cache(),
     )
 
 
 def following_symlinks() -> bool:
     """Whether ``vault-tools --follow-symlinks`` was given (the config can also ask)."""
+    return bool(_global_option("follow_symlinks"))
+
+
+def using_cache() -> bool:
+    """False when ``vault-tools --no-cache`` was given."""
+    return not _global_option("no_cache")
+
+
+def _global_option(name: str) -> Any:
     context = click.get_current_context(silent=True)
-    return bool(context and context.find_root().params.get("follow_symlinks"))
+    return context and context.find_root().params.get(name)
 
 
 def complete_contact_names(
@@ -93,6 +103,7 @@ def complete_note_names(
         loaded = Vault.load(
             Path(vault_path) if vault_path else find_vault_root(Path.cwd()),
             follow_symlinks=following_symlinks(),
+            note_cache=using_cache(),
         )
     except (ConfigError, VaultError, OSError):
         return []
@@ -194,7 +205,12 @@ class Group(click.Group):
     help="Read the notes behind symlinks that lead inside the vault (never outside it); "
     "by default symlinks are skipped. Config: follow_symlinks = true.",
 )
-def cli(follow_symlinks: bool) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse every note now rather than reuse the parses remembered in the user's cache folder.",
+)
+def cli(follow_symlinks: bool, no_cache: bool) -> None:
     """Keep a vault of informational-interview notes in shape.
 
     \b
@@ -227,7 +243,9 @@ def cli(follow_symlinks: bool) -> None:
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option(
-    "--no-cache", is_flag=True, help="Lint every note now, without replaying a remembered result."
+    "--no-cache",
+    is_flag=True,
+    help="Lint every note now, without remembered results or parses.",
 )
 @today_option
 def lint(
@@ -265,7 +283,7 @@ def lint(
             select=split_rules(select),
             ignore=split_rules(ignore),
             today=today.date() if today else dt.date.today(),
-            use_cache=not no_cache,
+            use_cache=using_cache() and not no_cache,
             follow_symlinks=following_symlinks(),
         )
     except ValueError as error:

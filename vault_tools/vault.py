@@ -17,13 +17,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
 from vault_tools.errors import VaultError
 from vault_tools.links import LinkResolver, Resolution, normalize
-from vault_tools.model import Diagnostic, Link, Note
+from vault_tools.model import Diagnostic, Link, Note, compact_pickling
 from vault_tools.rules.registry import diagnostic
+
+if TYPE_CHECKING:
+    from vault_tools.note_cache import NoteCache
 
 __all__ = ["Vault", "VaultError", "find_vault_root"]
 
@@ -54,13 +57,16 @@ class Vault:
         *,
         follow_symlinks: bool = False,
         workers: int = 1,
+        note_cache: bool = False,
     ) -> Vault:
         """Read every note under ``root``. Raises VaultError, or ConfigError for a bad config.
 
         ``follow_symlinks`` (or the config's ``follow_symlinks``) reads the notes behind
         symlinks that lead inside the vault; by default symlinks are skipped. ``workers``
         above 1 parses a large vault in that many processes (forked, on POSIX, when no
-        other thread runs; otherwise, or if a worker fails, in this one).
+        other thread runs; otherwise, or if a worker fails, in this one). ``note_cache``
+        reuses the parses remembered in the user's cache folder for the notes whose size
+        and modification time are unchanged, and remembers the others (see note_cache.py).
         """
         root_path = Path(root)
         if not root_path.exists():
@@ -72,21 +78,24 @@ class Vault:
             config if config is not None else load_config(root_path),
             follow_symlinks=follow_symlinks,
         )
-        notes: list[str] = []
-        for relative in sorted(vault._walk()):
+        notes: list[tuple[str, os.DirEntry[str]]] = []
+        for relative, entry in sorted(vault.walk_entries(), key=_path_of):
             if relative.lower().endswith(".md"):
-                notes.append(relative)
+                notes.append((relative, entry))
             else:
                 vault.attachments.add(relative)
+        cache = None
+        if note_cache:
+            from vault_tools.note_cache import NoteCache
+
+            cache = NoteCache.for_vault(vault)
         with gc_paused():
-            vault._read_notes(notes, workers)
+            vault._read_notes(notes, workers, cache)
+        if cache is not None:
+            cache.save()
         return vault
 
     # -- reading ---------------------------------------------------------------
-
-    def _walk(self) -> Iterator[str]:
-        for relative, _ in self.walk_entries():
-            yield relative
 
     def walk_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
         """Every file of the vault (hidden and ignored ones aside) with its directory entry,
@@ -172,8 +181,37 @@ class Vault:
     def _read_note(self, relative: str) -> None:
         self._store(relative, self._read_file(relative))
 
-    def _read_notes(self, relatives: list[str], workers: int) -> None:
-        """Read and parse ``relatives`` (in order, so that notes stay sorted by path)."""
+    def _read_notes(
+        self,
+        files: list[tuple[str, os.DirEntry[str]]],
+        workers: int,
+        cache: NoteCache | None = None,
+    ) -> None:
+        """Read and parse ``files`` (in order, so that notes stay sorted by path), taking
+        from ``cache`` the parses of the files it remembers unchanged."""
+        reads: list[FileRead | None] = [None] * len(files)
+        stamps: list[tuple[int, int] | None] = [None] * len(files)
+        if cache is not None:
+            for index, (relative, entry) in enumerate(files):
+                try:
+                    status = entry.stat()  # of the file a followed symlink leads to
+                except OSError:
+                    continue
+                stamps[index] = (status.st_size, status.st_mtime_ns)
+                reads[index] = cache.recall(relative, status.st_size, status.st_mtime_ns)
+        unread = [index for index, read in enumerate(reads) if read is None]
+        parsed = self._read_files([files[index][0] for index in unread], workers)
+        for index, read in zip(unread, parsed, strict=True):
+            reads[index] = read
+            stamp = stamps[index]
+            if cache is not None and stamp is not None and (read.note or read.too_large):
+                cache.remember(files[index][0], *stamp, read)
+        for (relative, _), found in zip(files, reads, strict=True):
+            assert found is not None
+            self._store(relative, found)
+
+    def _read_files(self, relatives: list[str], workers: int) -> list[FileRead]:
+        """Read and parse ``relatives``, in ``workers`` processes when there are many."""
         chunks = [relatives]
         if workers > 1 and len(relatives) >= PARALLEL_MIN_NOTES and _can_fork():
             size = -(-len(relatives) // workers)
@@ -181,14 +219,13 @@ class Vault:
         # Every child is forked before the first receiving thread starts (see _can_fork).
         children = [_fork_reader(self, chunk) for chunk in chunks[1:]]
         receivers = [_Receiver(child) if child is not None else None for child in children]
-        for relative in chunks[0]:
-            self._read_note(relative)
+        reads = [self._read_file(relative) for relative in chunks[0]]
         for chunk, receiver in zip(chunks[1:], receivers, strict=True):
-            reads = receiver.result() if receiver is not None else None
-            if reads is None or len(reads) != len(chunk):  # the worker failed: read here
-                reads = [self._read_file(relative) for relative in chunk]
-            for relative, read in zip(chunk, reads, strict=True):
-                self._store(relative, read)
+            received = receiver.result() if receiver is not None else None
+            if received is None or len(received) != len(chunk):  # the worker failed: read here
+                received = [self._read_file(relative) for relative in chunk]
+            reads.extend(received)
+        return reads
 
     def _read_file(self, relative: str) -> FileRead:
         """Read and parse one note; what this finds, without changing the vault."""
@@ -421,6 +458,7 @@ def _templates_folder(root: Path, config: Config) -> str:
     return DEFAULT_TEMPLATES
 
 
+@compact_pickling
 @dataclass(frozen=True, slots=True)
 class FileRead:
     """What reading one Markdown file found: a note, diagnostics, or nothing (gone)."""
@@ -511,6 +549,10 @@ class _Receiver:
         except ChildProcessError:  # SIGCHLD ignored by the program: no status to read
             return None
         return None if self.failed or status != 0 else self.reads
+
+
+def _path_of(item: tuple[str, Any]) -> str:
+    return item[0]
 
 
 def _is_utf8(name: str) -> bool:

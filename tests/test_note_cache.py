@@ -1,0 +1,275 @@
+"""The note cache: parses are reused only for unchanged files, results never differ."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import EXAMPLE_VAULT, contact
+from vault_tools import note_cache
+from vault_tools.cli import cli
+from vault_tools.note_cache import NoteCache
+from vault_tools.vault import Vault
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def age(root: Path, seconds: float = 60) -> None:
+    """Make every file look settled (older than the racy window)."""
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def load(root: Path, **options: object) -> Vault:
+    return Vault.load(root, note_cache=True, **options)  # type: ignore[arg-type]
+
+
+def recalled_by(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Records, for each cached load from now on, how many notes it took from the cache."""
+    counts: list[int] = []
+    save = NoteCache.save
+
+    def counting_save(self: NoteCache) -> None:
+        counts.append(self.recalled)
+        save(self)
+
+    monkeypatch.setattr(NoteCache, "save", counting_save)
+    return counts
+
+
+def the_same(first: Vault, second: Vault) -> None:
+    assert list(first.notes) == list(second.notes)
+    assert first.notes == second.notes
+    assert first.read_diagnostics == second.read_diagnostics
+    assert first.attachments == second.attachments
+
+
+def notes_file() -> Path:
+    (file,) = note_cache.cache_folder().glob("notes-*.pickle")
+    return file
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, root)
+    (root / "contacts" / "Bad.md").write_text(contact(status="interviwed") + "[[Nowhere]]\n")
+    age(root)
+    return root
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Path:
+    """A benchmark vault of 400 notes: referral chains, broken links, invalid fields."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import run as benchmark  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    root = tmp_path / "generated"
+    benchmark.generate(root, 400)
+    age(root)
+    return root
+
+
+@pytest.mark.parametrize("which", ["vault", "generated"])
+def test_a_second_load_reuses_every_parse_with_the_same_result(which, request, monkeypatch):
+    root = request.getfixturevalue(which)
+    counts = recalled_by(monkeypatch)
+    uncached = Vault.load(root)
+    first, second = load(root), load(root)
+    note_count = len(uncached.notes)
+    assert counts == [0, note_count]
+    the_same(uncached, first)
+    the_same(uncached, second)
+
+
+def test_only_the_edited_note_is_parsed_again(vault, monkeypatch):
+    load(vault)
+    counts = recalled_by(monkeypatch)
+    note = vault / "contacts" / "Bad.md"
+    note.write_text(contact(status="contacted", organization="Elsewhere"))
+    os.utime(note, (time.time() - 30, time.time() - 30))
+    loaded = load(vault)
+    assert counts == [len(loaded.notes) - 1]
+    assert loaded.notes["contacts/Bad"].frontmatter["organization"] == "Elsewhere"
+    the_same(Vault.load(vault), loaded)
+
+
+def test_a_touch_without_change_parses_again_to_the_same_note(vault, monkeypatch):
+    before = load(vault)
+    counts = recalled_by(monkeypatch)
+    os.utime(vault / "Home.md", (time.time() - 30, time.time() - 30))
+    after = load(vault)
+    assert counts == [len(after.notes) - 1]
+    the_same(before, after)
+
+
+def test_a_removed_note_is_gone_and_forgotten(vault, monkeypatch):
+    load(vault)
+    (vault / "contacts" / "Bad.md").unlink()
+    loaded = load(vault)
+    assert "contacts/Bad" not in loaded.notes
+    stored = pickle.loads(notes_file().read_bytes())
+    assert "contacts/Bad.md" not in stored["entries"]
+
+
+@pytest.mark.parametrize(
+    ("config", "reused"),
+    [
+        ("max_note_mb = 5\n", False),  # the size limit decides what is parsed at all
+        ('templates = "Elsewhere"\n', False),  # template notes are parsed differently
+        # types are decided after parsing, from the config of the run
+        ('[types]\nkey = "kind"\n[types.folders]\n"contacts" = "organization"\n', True),
+    ],
+)
+def test_settings_a_parse_depends_on_are_part_of_the_key(vault, monkeypatch, config, reused):
+    load(vault)
+    counts = recalled_by(monkeypatch)
+    (vault / ".vault-tools.toml").write_text(config)
+    loaded = load(vault)
+    assert (counts[0] > 0) is reused
+    the_same(Vault.load(vault), loaded)
+    if reused:
+        assert loaded.notes["contacts/Bad"].note_type == "organization"
+
+
+def test_other_code_is_never_trusted(vault, monkeypatch):
+    load(vault)
+    counts = recalled_by(monkeypatch)
+    monkeypatch.setattr(note_cache, "code_stamp", lambda: "another release")
+    load(vault)
+    assert counts == [0]
+
+
+def test_the_code_stamp_follows_the_tool_s_version(monkeypatch):
+    before = note_cache.code_stamp()
+    assert note_cache.code_stamp() == before
+    monkeypatch.setattr(note_cache, "__version__", "999")
+    assert note_cache.code_stamp() != before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x80\x05",  # a pickle cut short
+        b"not a pickle at all",
+        pickle.dumps({"header": "foreign", "entries": {}}),
+        pickle.dumps([1, 2, 3]),
+    ],
+)
+def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(vault, monkeypatch, content):
+    load(vault)
+    notes_file().write_bytes(content)
+    counts = recalled_by(monkeypatch)
+    the_same(Vault.load(vault), load(vault))
+    load(vault)
+    assert counts[0] == 0 and counts[1] > 0
+
+
+def test_a_damaged_entry_is_parsed_again(vault, monkeypatch):
+    load(vault)
+    file = notes_file()
+    stored = pickle.loads(file.read_bytes())
+    size, mtime, _ = stored["entries"]["Home.md"]
+    stored["entries"]["Home.md"] = (size, mtime, b"\x80\x05garbage")
+    file.write_bytes(pickle.dumps(stored))
+    counts = recalled_by(monkeypatch)
+    loaded = load(vault)
+    assert counts == [len(loaded.notes) - 1]
+    the_same(Vault.load(vault), loaded)
+
+
+class Payload:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch " + str(Path(os.environ["VAULT_TOOLS_CACHE"]) / "owned"),))
+
+
+def test_a_tampered_cache_cannot_run_code(vault):
+    load(vault)
+    file = notes_file()
+    stored = pickle.loads(file.read_bytes())
+    size, mtime, _ = stored["entries"]["Home.md"]
+    stored["entries"]["Home.md"] = (size, mtime, pickle.dumps(Payload()))
+    file.write_bytes(pickle.dumps(stored))
+    the_same(Vault.load(vault), load(vault))
+    file.write_bytes(pickle.dumps(Payload()))  # the whole file, too
+    the_same(Vault.load(vault), load(vault))
+    assert not (note_cache.cache_folder() / "owned").exists()
+
+
+def test_recent_changes_are_not_remembered(vault, monkeypatch):
+    (vault / "contacts" / "Fresh.md").write_text(contact())  # written just now
+    load(vault)
+    counts = recalled_by(monkeypatch)
+    loaded = load(vault)
+    assert counts == [len(loaded.notes) - 1]
+
+
+def test_an_unwritable_cache_folder_is_not_fatal(vault, monkeypatch, tmp_path):
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("VAULT_TOOLS_CACHE", str(blocker / "cache"))
+    the_same(Vault.load(vault), load(vault))
+
+
+def test_concurrent_runs_on_the_same_vault(generated):
+    command = [sys.executable, "-m", "vault_tools", "graph", str(generated), "--format", "json"]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert {process.returncode for process in processes} == {0}
+    assert len({out for out, _ in outputs}) == 1
+    assert len(list(note_cache.cache_folder().glob("notes-*.pickle"))) == 1
+    assert not list(note_cache.cache_folder().glob(".notes-*"))
+    again = subprocess.run(command, capture_output=True, check=True)
+    assert again.stdout == outputs[0][0]
+
+
+@pytest.mark.parametrize("which", ["vault", "generated"])
+def test_cli_results_with_and_without_the_cache_are_identical(which, request, tmp_path):
+    root = request.getfixturevalue(which)
+    runner = CliRunner()
+    commands = [
+        ["lint", str(root), "--today", "2026-12-01", "--format", "json"],
+        ["graph", str(root), "--format", "json"],
+        ["agenda", str(root), "--today", "2026-12-01", "--format", "json"],
+    ]
+    for command in commands:
+        outputs = [
+            runner.invoke(cli, ["--no-cache", *command]).stdout,
+            runner.invoke(cli, command).stdout,  # fills the cache
+            runner.invoke(cli, command).stdout,  # reads it
+        ]
+        assert outputs[0] == outputs[1] == outputs[2], command
+        json.loads(outputs[0])
+    copies = [tmp_path / "uncached", tmp_path / "cached"]
+    for copy, options in zip(copies, [["--no-cache"], []], strict=True):
+        shutil.copytree(root, copy)
+        runner.invoke(cli, [*options, "graph", str(copy)])  # fills the cache, if used
+        result = runner.invoke(cli, [*options, "index", str(copy), "--today", "2026-12-01"])
+        assert result.exit_code == 0, result.output
+    for path in copies[0].rglob("*.md"):
+        assert path.read_bytes() == (copies[1] / path.relative_to(copies[0])).read_bytes()
+
+
+def test_no_cache_leaves_no_cache_behind(vault):
+    runner = CliRunner()
+    runner.invoke(cli, ["--no-cache", "graph", str(vault)])
+    runner.invoke(cli, ["lint", "--no-cache", str(vault)])
+    assert not list(note_cache.cache_folder().glob("*"))
+    runner.invoke(cli, ["graph", str(vault)])
+    assert list(note_cache.cache_folder().glob("notes-*.pickle"))

@@ -1,0 +1,171 @@
+"""Parsed notes remembered between runs, so that a lint after editing one note parses one.
+
+Each entry is one note's parse (its ``FileRead``: the note and what reading it found),
+keyed by the note's vault-relative path, size and modification time. The whole file
+is also keyed by the settings a parse depends on (the tool's code, the size limit and
+the templates folder): any difference and the file is ignored. A corrupt, partial or
+foreign file is ignored and replaced, never trusted and never fatal.
+
+The file is a pickle, read back by an unpickler that makes only the tool's own records
+and plain values (dates, sets...), so that even a tampered file cannot run code. Entries
+are pickled one by one, so that a run that re-parsed a few notes copies the others'
+bytes as they are instead of pickling them again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vault_tools import __version__
+
+if TYPE_CHECKING:
+    from vault_tools.vault import FileRead, Vault
+
+FORMAT = 1
+
+RACY_SECONDS = 2.0
+"""A file changed this recently could change again within the same timestamp tick,
+unseen; its parse is used for this run but not remembered."""
+
+_Entry = tuple[int, int, bytes]
+"""A remembered note: size, modification time (ns) and its pickled FileRead."""
+
+
+def cache_folder() -> Path:
+    """Where results are kept: ``$VAULT_TOOLS_CACHE``, else ``$XDG_CACHE_HOME/vault-tools``,
+    else ``~/.cache/vault-tools``: outside the vault, so that sync tools do not copy it."""
+    explicit = os.environ.get("VAULT_TOOLS_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vault-tools"
+
+
+def cache_file(root: Path, kind: str, suffix: str) -> Path:
+    """The cache file of ``kind`` for the vault at ``root`` (one per vault folder)."""
+    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
+    return cache_folder() / f"{kind}-{name}.{suffix}"
+
+
+def code_stamp() -> str:
+    """The tool's version and the size and time of each of its modules, so that a cache
+    written by other code (a different release, or an edited checkout) is never used."""
+    package = Path(__file__).parent
+    stamps = [__version__]
+    for folder, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith((".py", ".json")):
+                status = os.stat(os.path.join(folder, name))
+                stamps.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()
+
+
+_ALLOWED = {
+    "builtins": {"set", "frozenset", "complex", "bytearray"},
+    "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
+    "vault_tools.model": {"Note", "Link", "Position", "Diagnostic", "Severity"},
+    "vault_tools.vault": {"FileRead"},
+}
+
+
+class _RecordsOnly(pickle.Unpickler):
+    _found: dict[tuple[str, str], Any] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self._found.get((module, name))
+        if found is None:
+            if name not in _ALLOWED.get(module, ()):
+                raise pickle.UnpicklingError(f"{module}.{name} is not a cached record")
+            found = self._found[module, name] = super().find_class(module, name)
+        return found
+
+
+def _unpickle(data: bytes) -> Any:
+    return _RecordsOnly(io.BytesIO(data)).load()
+
+
+class NoteCache:
+    """The parses remembered for one vault, and those this run adds to them."""
+
+    def __init__(self, file: Path, settings: dict[str, Any], entries: dict[str, _Entry]):
+        self.file = file
+        self.settings = settings
+        self._remembered = entries
+        self._kept: dict[str, _Entry] = {}
+        """Entries to write back: those recalled this run (files that still exist)."""
+        self._fresh: dict[str, tuple[int, int, FileRead]] = {}
+        self.recalled = 0
+
+    @classmethod
+    def for_vault(cls, vault: Vault) -> NoteCache:
+        """The cache of ``vault``'s folder, for parses made with its settings."""
+        settings = {
+            "code": code_stamp(),
+            "max_note_mb": vault.config.max_note_mb,
+            "templates": vault.templates_folder,
+        }
+        return cls.open(cache_file(vault.root, "notes", "pickle"), settings)
+
+    @classmethod
+    def open(cls, file: Path, settings: dict[str, Any]) -> NoteCache:
+        """The cache in ``file`` if it was written with the same ``settings``; else empty."""
+        header = {"format": FORMAT, **settings}
+        entries: dict[str, _Entry] = {}
+        try:
+            with open(file, "rb") as handle:
+                stored = _RecordsOnly(handle).load()
+            if isinstance(stored, dict) and stored.get("header") == header:
+                candidates = stored["entries"]
+                if isinstance(candidates, dict):
+                    entries = candidates
+        except Exception:  # noqa: BLE001 - whatever a damaged or foreign file raises
+            entries = {}
+        return cls(file, header, entries)
+
+    def recall(self, relative: str, size: int, mtime_ns: int) -> FileRead | None:
+        """The remembered parse of ``relative`` if the file has the same size and time."""
+        entry = self._remembered.get(relative)
+        if entry is None or entry[0] != size or entry[1] != mtime_ns:
+            return None
+        try:
+            read: FileRead = _unpickle(entry[2])
+        except Exception:  # noqa: BLE001 - a damaged entry is parsed again
+            return None
+        self._kept[relative] = entry
+        self.recalled += 1
+        return read
+
+    def remember(self, relative: str, size: int, mtime_ns: int, read: FileRead) -> None:
+        self._fresh[relative] = (size, mtime_ns, read)
+
+    def save(self) -> None:
+        """Write what this run recalled and parsed; a cache that cannot be written is
+        simply not written. Concurrent runs: the last complete file wins."""
+        settled_before = (time.time() - RACY_SECONDS) * 1e9
+        entries = dict(self._kept)
+        for relative, (size, mtime_ns, read) in self._fresh.items():
+            if mtime_ns < settled_before:
+                entries[relative] = (size, mtime_ns, pickle.dumps(read, 5))
+        if entries == self._remembered:
+            return
+        temporary = None
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                dir=self.file.parent, prefix=".notes-", suffix=".tmp"
+            )
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump({"header": self.settings, "entries": entries}, out, 5)
+            os.replace(temporary, self.file)
+        except OSError:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
