@@ -60,6 +60,24 @@ def notes_file() -> Path:
     return file
 
 
+def read_cache() -> tuple[dict[str, object], dict[str, tuple[int, int, bytes]]]:
+    """The header and entries of the cache file (a stream of pickles ending in None)."""
+    with open(notes_file(), "rb") as stream:
+        header = pickle.load(stream)
+        entries = {}
+        while (record := pickle.load(stream)) is not None:
+            entries[record[0]] = record[1:]
+    return header, entries
+
+
+def write_cache(header: object, entries: dict[str, tuple[int, int, bytes]]) -> None:
+    with open(notes_file(), "wb") as stream:
+        pickle.dump(header, stream)
+        for relative, entry in entries.items():
+            pickle.dump((relative, *entry), stream)
+        pickle.dump(None, stream)
+
+
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
@@ -121,8 +139,7 @@ def test_a_removed_note_is_gone_and_forgotten(vault, monkeypatch):
     (vault / "contacts" / "Bad.md").unlink()
     loaded = load(vault)
     assert "contacts/Bad" not in loaded.notes
-    stored = pickle.loads(notes_file().read_bytes())
-    assert "contacts/Bad.md" not in stored["entries"]
+    assert "contacts/Bad.md" not in read_cache()[1]
 
 
 @pytest.mark.parametrize(
@@ -160,6 +177,16 @@ def test_the_code_stamp_follows_the_tool_s_version(monkeypatch):
     assert note_cache.code_stamp() != before
 
 
+def test_a_cache_cut_short_is_ignored(vault, monkeypatch):
+    load(vault)
+    file = notes_file()
+    file.write_bytes(file.read_bytes()[:-1])  # no closing None
+    counts = recalled_by(monkeypatch)
+    the_same(Vault.load(vault), load(vault))
+    load(vault)
+    assert counts[0] == 0 and counts[1] > 0
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -181,11 +208,10 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(vault, monkeypatch, c
 
 def test_a_damaged_entry_is_parsed_again(vault, monkeypatch):
     load(vault)
-    file = notes_file()
-    stored = pickle.loads(file.read_bytes())
-    size, mtime, _ = stored["entries"]["Home.md"]
-    stored["entries"]["Home.md"] = (size, mtime, b"\x80\x05garbage")
-    file.write_bytes(pickle.dumps(stored))
+    header, entries = read_cache()
+    size, mtime, _ = entries["Home.md"]
+    entries["Home.md"] = (size, mtime, b"\x80\x05garbage")
+    write_cache(header, entries)
     counts = recalled_by(monkeypatch)
     loaded = load(vault)
     assert counts == [len(loaded.notes) - 1]
@@ -199,13 +225,12 @@ class Payload:
 
 def test_a_tampered_cache_cannot_run_code(vault):
     load(vault)
-    file = notes_file()
-    stored = pickle.loads(file.read_bytes())
-    size, mtime, _ = stored["entries"]["Home.md"]
-    stored["entries"]["Home.md"] = (size, mtime, pickle.dumps(Payload()))
-    file.write_bytes(pickle.dumps(stored))
+    header, entries = read_cache()
+    size, mtime, _ = entries["Home.md"]
+    entries["Home.md"] = (size, mtime, pickle.dumps(Payload()))
+    write_cache(header, entries)
     the_same(Vault.load(vault), load(vault))
-    file.write_bytes(pickle.dumps(Payload()))  # the whole file, too
+    notes_file().write_bytes(pickle.dumps(Payload()))  # the whole file, too
     the_same(Vault.load(vault), load(vault))
     assert not (note_cache.cache_folder() / "owned").exists()
 

@@ -6,7 +6,7 @@ is also keyed by the settings a parse depends on (the tool's code, the size limi
 the templates folder): any difference and the file is ignored. A corrupt, partial or
 foreign file is ignored and replaced, never trusted and never fatal.
 
-The file is a pickle, read back by an unpickler that makes only the tool's own records
+The file is a stream of pickles, read back by an unpickler that makes only the tool's own records
 and plain values (dates, sets...), so that even a tampered file cannot run code. Entries
 are pickled one by one, so that a run that re-parsed a few notes copies the others'
 bytes as they are instead of pickling them again.
@@ -116,16 +116,21 @@ class NoteCache:
 
     @classmethod
     def open(cls, file: Path, settings: dict[str, Any]) -> NoteCache:
-        """The cache in ``file`` if it was written with the same ``settings``; else empty."""
+        """The cache in ``file`` if it was written with the same ``settings``; else empty.
+
+        The file is a stream of pickles: the header, one ``(path, size, mtime_ns,
+        pickled FileRead)`` record per note, and None to close it (a file cut short
+        has no None, and is not used).
+        """
         header = {"format": FORMAT, **settings}
         entries: dict[str, _Entry] = {}
         try:
             with open(file, "rb") as handle:
-                stored = _RecordsOnly(handle).load()
-            if isinstance(stored, dict) and stored.get("header") == header:
-                candidates = stored["entries"]
-                if isinstance(candidates, dict):
-                    entries = candidates
+                stream = _RecordsOnly(handle)
+                if stream.load() == header:
+                    while (record := stream.load()) is not None:
+                        relative, size, mtime_ns, payload = record
+                        entries[relative] = (size, mtime_ns, payload)
         except Exception:  # noqa: BLE001 - whatever a damaged or foreign file raises
             entries = {}
         return cls(file, header, entries)
@@ -150,12 +155,13 @@ class NoteCache:
         """Write what this run recalled and parsed; a cache that cannot be written is
         simply not written. Concurrent runs: the last complete file wins."""
         settled_before = (time.time() - RACY_SECONDS) * 1e9
-        entries = dict(self._kept)
-        for relative, (size, mtime_ns, read) in self._fresh.items():
-            if mtime_ns < settled_before:
-                entries[relative] = (size, mtime_ns, pickle.dumps(read, 5))
-        if entries == self._remembered:
-            return
+        fresh = [
+            (relative, stamp)
+            for relative, stamp in self._fresh.items()
+            if stamp[1] < settled_before
+        ]
+        if not fresh and self._kept.keys() == self._remembered.keys():
+            return  # the file already holds exactly these entries
         temporary = None
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +169,13 @@ class NoteCache:
                 dir=self.file.parent, prefix=".notes-", suffix=".tmp"
             )
             with os.fdopen(handle, "wb") as out:
-                pickle.dump({"header": self.settings, "entries": entries}, out, 5)
+                pickle.dump(self.settings, out, 5)
+                for relative, entry in self._kept.items():
+                    pickle.dump((relative, *entry), out, 5)
+                for relative, (size, mtime_ns, read) in fresh:
+                    # Pickled one at a time, so that no more than one is held as bytes.
+                    pickle.dump((relative, size, mtime_ns, pickle.dumps(read, 5)), out, 5)
+                pickle.dump(None, out, 5)
             os.replace(temporary, self.file)
         except OSError:
             if temporary is not None:
