@@ -56,7 +56,6 @@ def fingerprint(
 ) -> Fingerprint:
     """A digest of everything a lint result depends on (``vault`` need not be loaded)."""
     digest = hashlib.sha256()
-    newest = 0
     header = {
         "format": FORMAT,
         "version": __version__,
@@ -69,15 +68,18 @@ def fingerprint(
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     lines = []
-    for relative, entry in sorted(vault.walk_entries(), key=lambda pair: pair[0]):
+    times = [0]
+    for relative, entry in vault.walk_entries():
         try:
             status = entry.stat()
         except OSError:
             lines.append(f"{relative}\0unreadable\n")
             continue
         lines.append(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n")
-        newest = max(newest, status.st_mtime_ns)
+        times.append(status.st_mtime_ns)
+    lines.sort()  # in path order: "\0", which ends each path, sorts before any character
     digest.update("".join(lines).encode("utf-8", "surrogateescape"))
+    newest = max(times)
     for path in _inputs(vault.root, vault.config):
         try:
             digest.update(path.read_bytes())

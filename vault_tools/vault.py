@@ -47,7 +47,14 @@ class Vault:
         """Files and folders whose names are not UTF-8 (as Python holds such names, with
         lone surrogates), which are not read."""
         self.templates_folder = _templates_folder(root, config)
-        self._ignore = [_glob_regex(glob) for glob in config.ignore]
+        self._ignored = (
+            re.compile(
+                "|".join(f"(?:{_glob_regex(glob).pattern})" for glob in config.ignore),
+                re.IGNORECASE,
+            )
+            if config.ignore
+            else None
+        )
 
     @classmethod
     def load(
@@ -132,7 +139,7 @@ class Vault:
                 relative = f"{folder}/{entry.name}" if folder else entry.name
                 if self.is_ignored(relative):
                     continue
-                if not _is_utf8(entry.name):
+                if not (entry.name.isascii() or _is_utf8(entry.name)):
                     self._report_undecodable_name(relative)
                     continue
                 try:
@@ -172,7 +179,7 @@ class Vault:
         )
 
     def is_ignored(self, relative: str) -> bool:
-        return any(pattern.match(relative) for pattern in self._ignore)
+        return self._ignored is not None and self._ignored.match(relative) is not None
 
     def is_template(self, relative: str) -> bool:
         folder = self.templates_folder
