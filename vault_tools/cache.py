@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +143,8 @@ def store(root: Path, key: str, diagnostics: list[Diagnostic], note_count: int) 
     )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only here: it loads shutil, bz2, lzma and random
+
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".lint-", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(payload)

@@ -10,7 +10,6 @@ from typing import Any
 from vault_tools.model import Diagnostic, Severity
 from vault_tools.rules import LintContext, all_checks
 from vault_tools.rules.registry import diagnostic, select
-from vault_tools.schema import effective_schemas
 from vault_tools.vault import Vault, gc_paused
 
 SUPPRESS_KEY = "vault-tools-ignore"
@@ -35,6 +34,8 @@ def lint(
     ``cancelled`` is asked between checks; when it answers True, LintCancelled is raised
     (``watch`` gives way to new changes rather than finish a lint they make stale).
     """
+    from vault_tools.schema import effective_schemas  # not needed to replay a cached run
+
     config = vault.config
     chosen = select(list(select_rules) or list(config.select) or ["all"])
     chosen -= select([*config.ignore_rules, *ignore_rules])

@@ -19,7 +19,6 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,6 +164,8 @@ class NoteCache:
         temporary = None
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only here: it loads shutil, bz2, lzma and random
+
             handle, temporary = tempfile.mkstemp(
                 dir=self.file.parent, prefix=".notes-", suffix=".tmp"
             )
