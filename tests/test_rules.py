@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import re
 import shutil
@@ -303,7 +304,8 @@ def test_suppression_covers_problems_found_while_reading(make_vault) -> None:
 
 
 def test_property_by_property_validation_matches_whole_validation():
-    """SchemaChecker's per-property memo is an optimization: same diagnostics either way."""
+    """SchemaChecker's validity check and per-property memo are optimizations: same
+    diagnostics either way."""
     from vault_tools.rules.fields import SchemaChecker
     from vault_tools.schema import effective_schemas
 
@@ -313,5 +315,125 @@ def test_property_by_property_validation_matches_whole_validation():
         schemas = effective_schemas(vault.config, vault.root)
         split = SchemaChecker(vault, schemas, split=True)
         whole = SchemaChecker(vault, schemas, split=False)
+        plain = SchemaChecker(vault, schemas, split=False, fast=False)
         for note in vault.notes.values():
-            assert split.check(note) == whole.check(note), note.path
+            assert split.check(note) == whole.check(note) == plain.check(note), note.path
+
+
+RICH_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["type", "status"],
+    "$defs": {"word": {"type": "string", "pattern": "^[a-z]+$"}},
+    "properties": {
+        "type": {"const": "contact"},
+        "status": {"enum": ["identified", "contacted", 3, True, None]},
+        "source": {"anyOf": [{"enum": ["friend", "other"]}, {"type": "integer", "maximum": 5}]},
+        "email": {"type": "string", "format": "email", "minLength": 6, "maxLength": 12},
+        "phone": {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "integer"}]},
+        "referred_by": {"x-link-type": "contact"},
+        "tags": {
+            "type": "array",
+            "items": {"type": "string", "not": {"const": "x"}},
+            "minItems": 1,
+            "maxItems": 2,
+        },
+        "aliases": {"type": "array", "items": False},
+        "role": False,
+        "priority": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 10},
+        "meta": {
+            "type": "object",
+            "properties": {"a": {"type": "integer", "minimum": 1}, "b": {"x-link-type": "contact"}},
+            "required": ["a"],
+            "additionalProperties": {"type": "string"},
+        },
+        "field": {"$ref": "#/$defs/word"},
+        "last_contact": {"type": ["string", "null"], "format": "date"},
+        "location": {"type": "object", "patternProperties": {"^x": {"type": "integer"}}},
+    },
+    "additionalProperties": {"type": ["string", "array", "boolean"]},
+    "dependentRequired": {"email": ["source"]},
+    "if": {"properties": {"status": {"const": "contacted"}}, "required": ["status"]},
+    "then": {"required": ["last_contact"]},
+    "else": {"properties": {"source": {"not": {"const": "other"}}}},
+}
+ODD_VALUES = [
+    "identified", "contacted", "Friend", "other", "x", "''", "~", "true", "3", "3.0", "2.5",
+    "-1", "0", "1", "5", "6", "10", "12", "2026-01-10", "2026-13-40", "'2026-01-10T15:30'",
+    "a@b.c", "a@b.cd", "bad@", "abcd@efgh.ij", "averylongname@example.com",
+    '"[[Jane Doe]]"', '"[[Acme]]"', '"[[Nobody]]"', "[[Jane Doe]]", '"not a link"',
+    "[]", "[a]", "[a, b]", "[a, b, c]", "[x]", "[1, 2]", "[[a], b]",
+    "{a: 1}", "{a: 0, b: '[[Acme]]'}", "{a: 2, b: '[[Jane Doe]]', c: 3}", "{x1: 1}", "{x1: a}",
+]  # fmt: skip
+
+
+def test_validity_check_matches_jsonschema_on_broken_frontmatter(make_vault) -> None:
+    """Every keyword the validity check compiles, and some it leaves to jsonschema."""
+
+    from vault_tools.rules.fields import SchemaChecker
+    from vault_tools.schema import effective_schemas
+
+    fields = [*RICH_SCHEMA["properties"], "extra"]
+    notes = {
+        f"{folder}/{field} {index}.md": f"---\n{base}{field}: {value}\n---\n"
+        for folder, base in (
+            ("contacts", "type: contact\nstatus: identified\nsource: friend\n"),
+            ("people", "status: contacted\n"),  # typed by its folder
+            ("sourceless", "type: contact\nstatus: identified\n"),
+        )
+        for field in fields
+        for index, value in enumerate(ODD_VALUES)
+    }
+    root = make_vault(
+        {
+            ".vault-tools.toml": '[types]\nfolders = { "people" = "contact" }\n'
+            '[schema.contact]\nfile = "contact.json"\n',
+            "contact.json": json.dumps(RICH_SCHEMA),
+            "Jane Doe.md": "---\ntype: contact\nstatus: contacted\n---\n",
+            "Acme.md": "---\ntype: organization\n---\n",
+            **notes,
+        }
+    )
+    vault = Vault.load(root)
+    schemas = effective_schemas(vault.config, vault.root)
+    fast = SchemaChecker(vault, schemas)
+    plain = SchemaChecker(vault, schemas, split=False, fast=False)
+    valid = 0
+    for note in vault.notes.values():
+        expected = plain.check(note)
+        assert fast.check(note) == expected, note.path
+        valid += not expected
+    assert 0 < valid < len(vault.notes)
+
+
+def test_a_schema_file_of_another_draft_is_validated_by_its_rules(make_vault) -> None:
+    draft_07 = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {"pair": {"type": "array", "items": [{"type": "string"}]}},
+    }
+    root = make_vault(
+        {
+            ".vault-tools.toml": '[schema.organization]\nfile = "organization.json"\n',
+            "organization.json": json.dumps(draft_07),
+            "Acme.md": "---\ntype: organization\npair: [1]\n---\n",
+            "Globex.md": "---\ntype: organization\npair: [one, 2]\n---\n",
+        }
+    )
+    found = lint(Vault.load(root), select_rules=["invalid-field-value"])
+    assert [(item.path, item.rule) for item in found] == [("Acme.md", "invalid-field-value")]
+
+
+def test_valid_notes_are_not_validated_by_jsonschema() -> None:
+    from vault_tools.rules.fields import SchemaChecker
+    from vault_tools.schema import effective_schemas
+
+    vault = Vault.load(EXAMPLE_VAULT)
+    schemas = effective_schemas(vault.config, vault.root)
+    reference = SchemaChecker(vault, schemas, fast=False)
+    valid = [note for note in vault.notes.values() if note.note_type and not reference.check(note)]
+    checker = SchemaChecker(vault, schemas)
+    for note in valid:
+        assert checker.check(note) == []
+    assert {note.note_type for note in valid} == {"contact", "interview", "organization"}
+    assert not checker.validators and not checker.parts

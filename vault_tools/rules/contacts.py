@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import graphlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from vault_tools.links import normalize
 from vault_tools.model import Diagnostic, Note
@@ -33,18 +34,19 @@ def check_self_referral(context: LintContext) -> Iterator[Diagnostic]:
 
 @check("referral-cycle")
 def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
-    import networkx as nx
-
-    graph: nx.DiGraph[str] = nx.DiGraph()
     statements: dict[tuple[str, str], ReferralEdge] = {}
     for edge in context.referral_edges:
         if edge.referrer.pending or edge.referred.pending or edge.referrer == edge.referred:
             continue
-        graph.add_edge(edge.referrer.id, edge.referred.id)
         key = (edge.referrer.id, edge.referred.id)
         # Report at the contact's own referred_by when there is one: that is what to fix.
         if key not in statements or edge.via == "referred_by":
             statements[key] = edge
+    if not _has_cycle(statements):
+        return  # the usual case, answered without loading networkx (a tenth of a second)
+    import networkx as nx
+
+    graph: nx.DiGraph[str] = nx.DiGraph(list(statements))
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
             continue
@@ -63,6 +65,17 @@ def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
             "one link in this circle is wrong: correct the referred_by or referrals entry "
             "that names someone you actually met earlier",
         )
+
+
+def _has_cycle(edges: Iterable[tuple[str, str]]) -> bool:
+    referred_by: dict[str, set[str]] = defaultdict(set)
+    for referrer, referred in edges:
+        referred_by[referred].add(referrer)
+    try:
+        graphlib.TopologicalSorter(referred_by).prepare()
+    except graphlib.CycleError:
+        return True
+    return False
 
 
 @check("duplicate-contact")

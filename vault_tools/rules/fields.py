@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import numbers
+import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sized
 from typing import Any
 
 from vault_tools.config import ConfigError
@@ -54,6 +56,11 @@ _SPLITTABLE = {
 class SchemaChecker:
     """Validates notes against the schema of their type, one validator per type.
 
+    Most notes are valid, so each note is first checked by a function compiled from its
+    schema (``_ValidityCompiler``) that only says whether the note is valid, which is much
+    cheaper than collecting jsonschema's errors; jsonschema looks only at the notes that
+    fail it, or that it cannot judge. ``fast=False`` skips that check.
+
     Most field values repeat across notes (statuses, sources, dates), so when a schema
     allows it each property is validated on its own and the outcome remembered per
     value; link-typed properties, whose outcome depends on the note, are always checked.
@@ -61,7 +68,12 @@ class SchemaChecker:
     """
 
     def __init__(
-        self, vault: Vault, schemas: dict[str, dict[str, Any]], *, split: bool = True
+        self,
+        vault: Vault,
+        schemas: dict[str, dict[str, Any]],
+        *,
+        split: bool = True,
+        fast: bool = True,
     ) -> None:
         import jsonschema
 
@@ -69,7 +81,9 @@ class SchemaChecker:
         self.vault = vault
         self.schemas = schemas
         self.split = split
+        self.fast = fast
         self.formats = _format_checker(self.library)
+        self.validity: dict[tuple[str, bool], _Check | None] = {}
         self.validators: dict[tuple[str, bool], Any] = {}
         self.parts: dict[tuple[str, bool], tuple[Any, dict[str, Any], set[str]]] = {}
         self.property_validators: dict[tuple[str, int], Any] = {}
@@ -104,9 +118,31 @@ class SchemaChecker:
             self.validators[key] = self._make(self._schema_for(note, schema))
         return self.validators[key]
 
+    def _is_valid(self, note: Note, schema: dict[str, Any], instance: dict[str, Any]) -> bool:
+        """True when ``instance`` is certainly valid; False when jsonschema must look."""
+        key = (note.note_type or "", note.type_from_config)
+        if key not in self.validity:
+            whole = self._schema_for(note, schema)
+            drafts = self.library.validators
+            draft = drafts.validator_for(whole, default=self.library.Draft202012Validator)
+            self.validity[key] = (
+                _ValidityCompiler(self.formats, self.vault).compile(whole, root=True)
+                if draft is self.library.Draft202012Validator
+                else None
+            )
+        valid = self.validity[key]
+        try:
+            return valid is not None and valid(instance, note)
+        except Exception:  # noqa: BLE001
+            # _Undecided, or a schema error that jsonschema meets too and check() reports.
+            return False
+
     def errors(self, note: Note, schema: dict[str, Any], instance: dict[str, Any]) -> list[Any]:
         """Every validation error of ``instance`` (the note's frontmatter, as JSON)."""
-        if not self.split or not set(schema) <= _SPLITTABLE:
+        if self.fast and self._is_valid(note, schema, instance):
+            return []
+        if not self.split or not set(schema) <= _SPLITTABLE or "$schema" in schema:
+            # A schema that names its draft is validated whole, by that draft's rules.
             return list(self._validator(note, schema).iter_errors(instance))
         key = (note.note_type or "", note.type_from_config)
         if key not in self.parts:
@@ -151,6 +187,309 @@ class SchemaChecker:
                 f"{self.vault.config.path}: schema.{note.note_type}: cannot be used to "
                 f"validate {note.path}: {error}"
             ) from None
+
+
+_Check = Callable[[Any, Note], bool]
+"""Whether a value (of the given note's frontmatter) is valid under one schema."""
+
+
+class _Undecided(Exception):
+    """A compiled check met a keyword or a value it cannot judge exactly."""
+
+
+def _always(value: Any, note: Note) -> bool:
+    return True
+
+
+def _never(value: Any, note: Note) -> bool:
+    return False
+
+
+def _undecided(value: Any, note: Note) -> bool:
+    raise _Undecided
+
+
+_TYPES: dict[str, _Check] = {
+    # As jsonschema's draft 2020-12 type checker has them.
+    "string": lambda value, note: isinstance(value, str),
+    "integer": lambda value, note: (
+        (isinstance(value, int) and not isinstance(value, bool))
+        or (isinstance(value, float) and value.is_integer())
+    ),
+    "number": lambda value, note: isinstance(value, numbers.Number) and not isinstance(value, bool),
+    "array": lambda value, note: isinstance(value, list),
+    "object": lambda value, note: isinstance(value, dict),
+    "boolean": lambda value, note: isinstance(value, bool),
+    "null": lambda value, note: value is None,
+}
+
+
+class _ValidityCompiler:
+    """Compiles a draft 2020-12 schema into a `_Check` that agrees with jsonschema's.
+
+    A check returns exactly what jsonschema would say about validity, or raises
+    _Undecided: for keywords not compiled here (``$ref``, ``patternProperties``...), a
+    subschema naming its own ``$schema``, or an ``enum``/``const`` comparison that is not
+    between strings. The caller then asks jsonschema, so an incomplete compiler costs
+    time, never a wrong diagnostic. Keywords jsonschema does not know are ignored, as it
+    ignores them.
+    """
+
+    def __init__(self, formats: Any, vault: Vault) -> None:
+        import jsonschema
+
+        self.formats = formats
+        self.vault = vault
+        self.builders: dict[str, Callable[[Any, dict[str, Any]], _Check]] = {
+            "type": self._type,
+            "enum": self._enum,
+            "const": self._const,
+            "format": self._format,
+            "pattern": self._pattern,
+            "minimum": _number_bound(operator.lt),
+            "maximum": _number_bound(operator.gt),
+            "exclusiveMinimum": _number_bound(operator.le),
+            "exclusiveMaximum": _number_bound(operator.ge),
+            "minLength": _length_bound(str, operator.lt),
+            "maxLength": _length_bound(str, operator.gt),
+            "minItems": _length_bound(list, operator.lt),
+            "maxItems": _length_bound(list, operator.gt),
+            "required": self._required,
+            "dependentRequired": self._dependent_required,
+            "properties": self._properties,
+            "additionalProperties": self._additional_properties,
+            "items": self._items,
+            "allOf": self._all_of,
+            "anyOf": self._any_of,
+            "oneOf": self._one_of,
+            "not": self._not,
+            "if": self._if,
+            LINK_TYPE_KEYWORD: self._link_type,
+        }
+        self.keywords = {*jsonschema.Draft202012Validator.VALIDATORS, LINK_TYPE_KEYWORD}
+
+    def compile(self, schema: Any, *, root: bool = False) -> _Check:
+        if schema is True:
+            return _always
+        if schema is False:
+            return _never
+        if not isinstance(schema, dict) or ("$schema" in schema and not root):
+            # jsonschema would switch to that draft's validator, without x-link-type.
+            return _undecided
+        checks = [
+            self.builders.get(name, _undecided_keyword)(value, schema)
+            for name, value in schema.items()
+            if name in self.keywords
+        ]
+        if not checks:
+            return _always
+        if len(checks) == 1:
+            return checks[0]
+        return _all_valid(checks)
+
+    def _type(self, names: Any, schema: dict[str, Any]) -> _Check:
+        names = names if isinstance(names, list) else [names]
+        if not all(isinstance(name, str) and name in _TYPES for name in names):
+            return _undecided
+        if len(names) == 1:
+            return _TYPES[names[0]]
+        return _any_valid([_TYPES[name] for name in names])
+
+    def _enum(self, choices: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(choices, list):
+            return _undecided
+        strings = frozenset(choice for choice in choices if isinstance(choice, str))
+        only_strings = all(isinstance(choice, str) for choice in choices)
+
+        def check(value: Any, note: Note) -> bool:
+            if isinstance(value, str):
+                return value in strings
+            if only_strings:
+                return False
+            raise _Undecided  # jsonschema's equality keeps 1, 1.0 and true apart
+
+        return check
+
+    def _const(self, expected: Any, schema: dict[str, Any]) -> _Check:
+        def check(value: Any, note: Note) -> bool:
+            if isinstance(value, str) or isinstance(expected, str):
+                return bool(value == expected)
+            raise _Undecided
+
+        return check
+
+    def _format(self, name: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(name, str):
+            return _undecided
+        if name not in self.formats.checkers:
+            return _always  # jsonschema ignores formats its checker does not know
+        test, raises = self.formats.checkers[name]
+
+        def check(value: Any, note: Note) -> bool:
+            try:
+                return bool(test(value))
+            except raises:
+                return False
+
+        return check
+
+    def _pattern(self, pattern: Any, schema: dict[str, Any]) -> _Check:
+        try:
+            compiled = re.compile(pattern)
+        except (re.error, TypeError):
+            return _undecided
+        return lambda value, note: not isinstance(value, str) or bool(compiled.search(value))
+
+    def _required(self, names: Any, schema: dict[str, Any]) -> _Check:
+        try:
+            needed = frozenset(names) if isinstance(names, list) else None
+        except TypeError:
+            needed = None
+        if needed is None:
+            return _undecided
+        return lambda value, note: not isinstance(value, dict) or value.keys() >= needed
+
+    def _dependent_required(self, dependencies: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(dependencies, dict):
+            return _undecided
+        pairs = list(dependencies.items())
+
+        def check(value: Any, note: Note) -> bool:
+            return not isinstance(value, dict) or all(
+                name in value for present, needed in pairs if present in value for name in needed
+            )
+
+        return check
+
+    def _properties(self, properties: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(properties, dict):
+            return _undecided
+        checks = {name: self.compile(subschema) for name, subschema in properties.items()}
+
+        def check(value: Any, note: Note) -> bool:
+            if not isinstance(value, dict):
+                return True
+            for name, item in value.items():
+                item_check = checks.get(name)
+                if item_check is not None and not item_check(item, note):
+                    return False
+            return True
+
+        return check
+
+    def _additional_properties(self, additional: Any, schema: dict[str, Any]) -> _Check:
+        declared = schema.get("properties", {})
+        if "patternProperties" in schema or not isinstance(declared, dict):
+            return _undecided
+        if not isinstance(additional, dict) and additional:
+            return _always
+        extra_check = self.compile(additional) if isinstance(additional, dict) else _never
+
+        def check(value: Any, note: Note) -> bool:
+            return not isinstance(value, dict) or all(
+                extra_check(item, note) for name, item in value.items() if name not in declared
+            )
+
+        return check
+
+    def _items(self, items: Any, schema: dict[str, Any]) -> _Check:
+        if "prefixItems" in schema:
+            return _undecided
+        item_check = self.compile(items)
+
+        def check(value: Any, note: Note) -> bool:
+            if isinstance(value, list):
+                for item in value:
+                    if not item_check(item, note):
+                        return False
+            return True
+
+        return check
+
+    def _all_of(self, schemas: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(schemas, list):
+            return _undecided
+        return _all_valid([self.compile(subschema) for subschema in schemas])
+
+    def _any_of(self, schemas: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(schemas, list):
+            return _undecided
+        return _any_valid([self.compile(subschema) for subschema in schemas])
+
+    def _one_of(self, schemas: Any, schema: dict[str, Any]) -> _Check:
+        if not isinstance(schemas, list):
+            return _undecided
+        checks = [self.compile(subschema) for subschema in schemas]
+        return lambda value, note: [check(value, note) for check in checks].count(True) == 1
+
+    def _not(self, negated: Any, schema: dict[str, Any]) -> _Check:
+        negated_check = self.compile(negated)
+        return lambda value, note: not negated_check(value, note)
+
+    def _if(self, condition: Any, schema: dict[str, Any]) -> _Check:
+        condition_check = self.compile(condition)
+        then = self.compile(schema["then"]) if "then" in schema else _always
+        otherwise = self.compile(schema["else"]) if "else" in schema else _always
+
+        def check(value: Any, note: Note) -> bool:
+            return then(value, note) if condition_check(value, note) else otherwise(value, note)
+
+        return check
+
+    def _link_type(self, expected: Any, schema: dict[str, Any]) -> _Check:
+        def check(value: Any, note: Note) -> bool:
+            if value is None or value == "":
+                return True
+            return _link_type_problem(self.vault, note, value, expected) is None
+
+        return check
+
+
+def _undecided_keyword(value: Any, schema: dict[str, Any]) -> _Check:
+    return _undecided
+
+
+def _all_valid(checks: list[_Check]) -> _Check:
+    def check(value: Any, note: Note) -> bool:
+        for each in checks:  # noqa: SIM110 (all() would build a generator per value)
+            if not each(value, note):
+                return False
+        return True
+
+    return check
+
+
+def _any_valid(checks: list[_Check]) -> _Check:
+    def check(value: Any, note: Note) -> bool:
+        for each in checks:  # noqa: SIM110 (as in _all_valid)
+            if each(value, note):
+                return True
+        return False
+
+    return check
+
+
+def _number_bound(
+    fails: Callable[[Any, Any], bool],
+) -> Callable[[Any, dict[str, Any]], _Check]:
+    def build(limit: Any, schema: dict[str, Any]) -> _Check:
+        def check(value: Any, note: Note) -> bool:
+            if isinstance(value, bool) or not isinstance(value, numbers.Number):
+                return True
+            return not fails(value, limit)
+
+        return check
+
+    return build
+
+
+def _length_bound(
+    kind: type[Sized], fails: Callable[[int, Any], bool]
+) -> Callable[[Any, dict[str, Any]], _Check]:
+    def build(limit: Any, schema: dict[str, Any]) -> _Check:
+        return lambda value, note: not (isinstance(value, kind) and fails(len(value), limit))
+
+    return build
 
 
 def _schema_diagnostics(
@@ -354,8 +693,13 @@ def _link_type_problem(vault: Vault, note: Note, value: Any, expected: str) -> s
     return f"[[{link.target}]] is {kind}, not a {expected}"
 
 
+_JSON_SCALARS = {str, int, float, bool, type(None)}
+
+
 def json_value(value: Any) -> Any:
     """Frontmatter as JSON Schema sees it: dates as ISO strings, keys as strings."""
+    if type(value) in _JSON_SCALARS:
+        return value
     if isinstance(value, dict):
         return {str(key): json_value(item) for key, item in value.items()}
     if isinstance(value, list):
