@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vault_tools import parse as parse_module
 from vault_tools.model import Link
 from vault_tools.parse import ParseResult, parse_note
 from vault_tools.rules.registry import BY_NAME
@@ -407,6 +408,35 @@ def test_positions_point_at_keys_and_list_items():
     assert (note.position("type").line, note.position("type").column) == (2, 1)
     assert (note.position("referrals", 1).line, note.position("referrals", 1).column) == (5, 5)
     assert (note.position("missing").line, note.position("missing").column) == (1, 1)
+
+
+PLAIN_FRONTMATTER = [
+    "---\ntype: contact\nreferrals:\n  - a\n  - b\n---\n",
+    '---\nwho: "[[Ann]] and ![[pic.png]]"\nrefs:\n  - "[[B#Notes|b]]"\n  - "[t](C.md)"\n---\n',
+    "---\nnested:\n  deeper:\n    - {a: 1, b: [x, '[[D]]']}\n  when: 2026-10-01\n---\n",
+    "---\né漢: 'it''s 🙂 [[E]]'\ntab:\t\"\\t[[F]]\"\nnum: 1.5\non: yes\nnull: ~\n---\n",
+    '---\nbreaks: "a\u2028b [[G]]"\nafter: "\u2029[[H]]"\n---\n',  # YAML-only line breaks
+    "---\nfolded: >\n  one [[I]]\n  two [[J]]\nbad: !!bool maybe\n---\n",
+]
+
+
+@pytest.mark.parametrize("content", PLAIN_FRONTMATTER)
+def test_plain_frontmatter_reads_as_the_full_inspection_reads_it(content, monkeypatch):
+    """Frontmatter with nothing to report takes a quicker path: its values, positions and
+    links are those the full inspection finds."""
+    walk_plain = parse_module._walk_plain
+    walked = []
+
+    def spy(root, place):
+        walked.append(walk_plain(root, place))
+        return walked[-1]
+
+    monkeypatch.setattr(parse_module, "_walk_plain", spy)
+    quick = parse(content)
+    assert walked and walked[0] is not None, "the quick path was not taken"
+    monkeypatch.setattr(parse_module, "_walk_plain", lambda root, place: None)
+    full = parse(content)
+    assert repr(quick) == repr(full)
 
 
 # -- links in the body ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -57,11 +57,18 @@ MARKDOWN_LINK = re.compile(
     r"\([ \t]*+(<[^<>\n]*>|[^\s()]*+(?:\([^\s()]*\)[^\s()]*+)*+)"
     r"(?:[ \t]++(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*+\)"
 )
+# The two link patterns without their optional leading `!`: a pattern that starts with a
+# literal `[` lets the regex engine skip straight to each bracket, several times faster
+# than trying every character. A `!` just before the match makes the link an embed.
+_WIKILINK_FROM_BRACKET = re.compile(WIKILINK.pattern.removeprefix("(!?)"))
+_MARKDOWN_LINK_FROM_BRACKET = re.compile(MARKDOWN_LINK.pattern.removeprefix("(!?)"))
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILINE)
+# Matched in "\n" + text: the literal "\n" lets the engine skip from line to line, and
+# each match starts at the offset in text of the heading's line.
+_HEADING_AFTER_NEWLINE = re.compile(r"\n[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILINE)
 _SETEXT_UNDERLINE = re.compile(r"\n[ \t]{0,3}(?:=+|-+)[ \t]*(?:\n|$)")
 _SETEXT_HEADING = re.compile(
     r"^[ \t]{0,3}([^\s#>|\-*+][^\n]*)\n[ \t]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE
@@ -93,7 +100,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     closing = _frontmatter_end(lines)
     frontmatter: dict[str, Any] = {}
     positions: dict[tuple[str | int, ...], Position] = {}
-    scalar_spans: dict[tuple[str | int, ...], tuple[int, int, int, int]] = {}
+    scalar_spans = _ScalarSpans()
     frontmatter_valid = True
     if closing is None:
         body_line = 1
@@ -121,19 +128,12 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     body_start = sum(len(line) + 1 for line in lines[: body_line - 1])
     body = text[body_start:] if body_start <= len(text) else ""
     masked_body = mask_code_and_comments(body)
-    line_starts = _line_starts(text)
-
-    def locate(offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(line_starts, offset) - 1
-        return index + 1, offset - line_starts[index] + 1
 
     links: list[Link] = []
     if frontmatter:
         links.extend(_frontmatter_links(frontmatter, scalar_spans, lines, template))
     if "[" in masked_body:
-        links.extend(
-            _links_in_text(masked_body, template, body, lambda offset: locate(body_start + offset))
-        )
+        links.extend(_links_in_text(masked_body, template, body, _Locator(body, body_line)))
 
     headings = _headings(masked_body)
     block_ids = (
@@ -240,22 +240,50 @@ def _line_starts(text: str) -> list[int]:
 # -- YAML ------------------------------------------------------------------------
 
 _Path = tuple[str | int, ...]
+_Place = Callable[[Any], tuple[int, int]]
+"""The file's (line, column), 1-based, of a YAML mark."""
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("null", "bool", "int", "float", "binary", "timestamp", "str")
+)
+# libyaml also ends a line at these (and does not count a BOM it skips), so its own
+# line and column of a mark are not the note's when the YAML holds one of them.
+_LIBYAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")
+
+
+@dataclass
+class _ScalarSpans:
+    """Where each scalar value of the frontmatter is written, by its path."""
+
+    nodes: dict[_Path, yaml.Node] = field(default_factory=dict)
+    place: _Place = field(default=lambda _mark: (0, 0))
+
+    def get(self, path: _Path) -> tuple[int, int, int, int] | None:
+        """The (line, column) of the value's first character and of the one after its last."""
+        node = self.nodes.get(path)
+        if node is None:
+            return None
+        return (*self.place(node.start_mark), *self.place(node.end_mark))
 
 
 def _load_yaml(
     path: str, yaml_text: str, diagnostics: list[Diagnostic]
-) -> tuple[dict[str, Any], dict[_Path, Position], dict[_Path, tuple[int, int, int, int]]] | None:
+) -> tuple[dict[str, Any], dict[_Path, Position], _ScalarSpans] | None:
     """Load frontmatter YAML safely; None when it cannot be used (diagnostics say why)."""
     first_line = 2  # the YAML starts on the line after the opening '---'
     if not yaml_text.strip():
-        return {}, {}, {}
+        return {}, {}, _ScalarSpans()
     place = _mark_places(yaml_text, first_line)
     loader = _FrontmatterLoader(yaml_text)
     try:
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
-            diagnostics.append(_yaml_error(path, error, yaml_text, place))
+            diagnostics.append(_yaml_error(path, error, yaml_text, first_line))
             return None
         except (yaml.YAMLError, RecursionError, ValueError) as error:
             diagnostics.append(
@@ -269,15 +297,20 @@ def _load_yaml(
             )
             return None
         if root is None:
-            return {}, {}, {}
-        positions: dict[_Path, Position] = {}
-        scalar_spans: dict[_Path, tuple[int, int, int, int]] = {}
-        if not _inspect_nodes(path, root, yaml_text, place, positions, scalar_spans, diagnostics):
-            return None
+            return {}, {}, _ScalarSpans()
+        # Without a `*` there are no aliases, and most frontmatter is plain enough for the
+        # quick walk; anything it does not handle goes through the full inspection.
+        walked = _walk_plain(root, place) if "*" not in yaml_text else None
+        if walked is not None:
+            positions, scalars = walked
+        else:
+            positions, scalars = {}, {}
+            if not _inspect_nodes(path, root, yaml_text, place, positions, scalars, diagnostics):
+                return None
         try:
-            value = loader.construct_document(root)
+            value = _construct(loader, root, plain=walked is not None)
         except yaml.MarkedYAMLError as error:
-            diagnostics.append(_yaml_error(path, error, yaml_text, place))
+            diagnostics.append(_yaml_error(path, error, yaml_text, first_line))
             return None
         except Exception as error:  # noqa: BLE001
             # PyYAML's constructors raise whatever a malformed scalar provokes
@@ -309,26 +342,108 @@ def _load_yaml(
         )
         return None
     frontmatter = {str(key): item for key, item in value.items()}
-    return frontmatter, positions, scalar_spans
-
-
-_Place = Callable[[int], tuple[int, int]]
+    return frontmatter, positions, _ScalarSpans(scalars, place)
 
 
 def _mark_places(yaml_text: str, first_line: int) -> _Place:
-    """The file's (line, column), 1-based, of a character index of ``yaml_text``.
+    """Place YAML marks in the file, by libyaml's line and column when they are the note's."""
+    if _LIBYAML_ONLY_BREAKS.search(yaml_text):
+        return _places_by_index(yaml_text, first_line)
 
-    YAML marks are placed by their index, not by their line and column: YAML also breaks
-    lines at U+0085, U+2028 and U+2029, which the note (and every editor) keeps in a line.
+    def place(mark: Any) -> tuple[int, int]:
+        return mark.line + first_line, mark.column + 1
+
+    return place
+
+
+def _places_by_index(yaml_text: str, first_line: int) -> _Place:
+    """Place YAML marks by their character index in ``yaml_text``.
+
+    This holds whatever libyaml takes for a line break: YAML also breaks lines at
+    U+0085, U+2028 and U+2029, which the note (and every editor) keeps in a line.
     """
     starts = _line_starts(yaml_text)
 
-    def place(index: int) -> tuple[int, int]:
-        index = min(index, len(yaml_text))
+    def place(mark: Any) -> tuple[int, int]:
+        index = min(mark.index, len(yaml_text))
         row = bisect.bisect_right(starts, index) - 1
         return row + first_line, index - starts[row] + 1
 
     return place
+
+
+def _walk_plain(
+    root: yaml.Node, place: _Place
+) -> tuple[dict[_Path, Position], dict[_Path, yaml.Node]] | None:
+    """The positions and scalar nodes that ``_inspect_nodes`` records, for YAML it has
+    nothing to report or rewrite in; None for any other YAML.
+
+    Plain YAML is a mapping of distinct keys, nested no deeper than MAX_YAML_DEPTH, with
+    no aliases (the caller checks), no merge keys, no keys that are not scalars, no tags
+    beyond the scalar ones and no unquoted wikilinks. Nodes are visited in the order of
+    ``_inspect_nodes``, so the positions are recorded in the same order. The only change
+    made to the nodes is the one ``_inspect_nodes`` makes as well: keys are read as text.
+    """
+    if type(root) is not yaml.MappingNode:
+        return None
+    positions: dict[_Path, Position] = {}
+    scalars: dict[_Path, yaml.Node] = {}
+    stack: list[tuple[yaml.Node, _Path, int]] = [(root, (), 0)]
+    while stack:
+        node, node_path, depth = stack.pop()
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            if node.tag not in _SCALAR_TAGS:
+                return None
+            scalars[node_path] = node
+            continue
+        if depth >= MAX_YAML_DEPTH:
+            return None
+        if kind is yaml.MappingNode and node.tag == _MAP_TAG:
+            keys: set[str] = set()
+            for key_node, value_node in node.value:
+                if type(key_node) is not yaml.ScalarNode:
+                    return None
+                key = str(key_node.value)
+                # `<key>` is the path under which _inspect_nodes records key spans.
+                if key in keys or key == "<<" or key == "<key>":
+                    return None
+                keys.add(key)
+                key_node.tag = _STR_TAG
+                value_path = (*node_path, key)
+                positions[value_path] = Position(*place(key_node.start_mark))
+                stack.append((value_node, value_path, depth + 1))
+        elif kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
+            if _is_unquoted_wikilink(node):
+                return None
+            for index, item in enumerate(node.value):
+                item_path = (*node_path, index)
+                positions[item_path] = Position(*place(item.start_mark))
+                stack.append((item, item_path, depth + 1))
+        else:
+            return None
+    return positions, scalars
+
+
+def _construct(loader: Any, root: yaml.Node, *, plain: bool) -> Any:
+    """``loader.construct_document(root)``; for YAML ``_walk_plain`` accepted, built
+    directly, without PyYAML's bookkeeping for aliases and recursive values."""
+    if plain:
+        try:
+            return _construct_plain(loader, root)
+        except Exception:  # noqa: BLE001
+            pass  # construct_document raises the error to report, in its own order
+    return loader.construct_document(root)
+
+
+def _construct_plain(loader: Any, node: yaml.Node) -> Any:
+    if type(node) is yaml.ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+        return loader.yaml_constructors[node.tag](loader, node)
+    if type(node) is yaml.SequenceNode:
+        return [_construct_plain(loader, item) for item in node.value]
+    return {key.value: _construct_plain(loader, value) for key, value in node.value}
 
 
 def _inspect_nodes(
@@ -337,7 +452,7 @@ def _inspect_nodes(
     yaml_text: str,
     place: _Place,
     positions: dict[_Path, Position],
-    scalar_spans: dict[_Path, tuple[int, int, int, int]],
+    scalars: dict[_Path, yaml.Node],
     diagnostics: list[Diagnostic],
 ) -> bool:
     """Walk the composed YAML once, before anything is constructed.
@@ -349,7 +464,7 @@ def _inspect_nodes(
     """
 
     def here(node: yaml.Node) -> tuple[int, int]:
-        return place(node.start_mark.index)
+        return place(node.start_mark)
 
     has_aliases = "*" in yaml_text
     if has_aliases:
@@ -404,7 +519,7 @@ def _inspect_nodes(
             )
             node.tag = _DEFAULT_TAG[type(node)]
         if isinstance(node, yaml.ScalarNode):
-            scalar_spans[node_path] = (*here(node), *place(node.end_mark.index))
+            scalars[node_path] = node
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 if _is_unquoted_wikilink(item):
@@ -526,7 +641,7 @@ def _report_unquoted_wikilink(
         diagnostic(
             "unquoted-wikilink-in-yaml",
             path,
-            *place(node.start_mark.index),
+            *place(node.start_mark),
             f"{written} is not quoted, so YAML reads it as a nested list, not a link",
             f'quote it: "{written}"',
         )
@@ -535,10 +650,11 @@ def _report_unquoted_wikilink(
 
 
 def _yaml_error(
-    path: str, error: yaml.MarkedYAMLError, yaml_text: str, place: _Place
+    path: str, error: yaml.MarkedYAMLError, yaml_text: str, first_line: int
 ) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
-    line, column = place(mark.index if mark else 0)
+    # Placed by index, which holds for any YAML (errors are rare, so speed does not matter).
+    line, column = _places_by_index(yaml_text, first_line)(mark) if mark else (first_line, 1)
     problem = error.problem or error.context or "cannot be read"
     return diagnostic(
         "invalid-yaml",
@@ -580,7 +696,7 @@ def _one_line(error: BaseException) -> str:
 
 def _frontmatter_links(
     frontmatter: dict[str, Any],
-    scalar_spans: dict[_Path, tuple[int, int, int, int]],
+    scalar_spans: _ScalarSpans,
     lines: list[str],
     template: bool,
 ) -> list[Link]:
@@ -649,6 +765,31 @@ def _unplaced(_offset: int) -> tuple[int, int]:
     return 0, 0
 
 
+class _Locator:
+    """The (line, column), 1-based, of offsets into ``text``, whose first line is ``first_line``.
+
+    Lines are counted on from the offset asked for last, so asking in increasing order
+    (the links of a text, as they are found) reads the text once, however long it is.
+    """
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self._text = text
+        self._first_line = first_line
+        self._offset = 0
+        self._line = first_line
+        self._line_start = 0
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        if offset < self._offset:
+            self._offset, self._line, self._line_start = 0, self._first_line, 0
+        newlines = self._text.count("\n", self._offset, offset)
+        if newlines:
+            self._line += newlines
+            self._line_start = self._text.rfind("\n", self._offset, offset) + 1
+        self._offset = offset
+        return self._line, offset - self._line_start + 1
+
+
 def _links_in_text(
     text: str, template: bool, original: str | None = None, locate: Locate = _unplaced
 ) -> list[Link]:
@@ -659,36 +800,38 @@ def _links_in_text(
     source = text if original is None else original
     found: list[tuple[int, Link]] = []
     if "[[" in text:
-        for match in WIKILINK.finditer(text):
-            inner = source[match.start(2) : match.end(2)]
+        for match in _WIKILINK_FROM_BRACKET.finditer(text):
+            start, end = match.span()
+            inner = source[start + 2 : end - 2]
             if template and _SYNTHETIC_PLACEHOLDER in inner:
                 continue
-            line, column = locate(match.start())
-            link = wikilink(
-                inner,
-                embed=bool(match.group(1)),
-                raw=source[match.start() : match.end()],
-                line=line,
-                column=column,
-            )
+            embed = start > 0 and text[start - 1] == "!"
+            if embed:
+                start -= 1
+            line, column = locate(start)
+            link = wikilink(inner, embed=embed, raw=source[start:end], line=line, column=column)
             if link is not None:
-                found.append((match.start(), link))
+                found.append((start, link))
     if "](" in text:
-        for match in MARKDOWN_LINK.finditer(text):
-            destination = source[match.start(3) : match.end(3)]
+        for match in _MARKDOWN_LINK_FROM_BRACKET.finditer(text):
+            destination = source[match.start(2) : match.end(2)]
             if template and _SYNTHETIC_PLACEHOLDER in destination:
                 continue
-            line, column = locate(match.start())
+            start, end = match.span()
+            embed = start > 0 and text[start - 1] == "!"
+            if embed:
+                start -= 1
+            line, column = locate(start)
             link = markdown_link(
                 destination,
-                embed=bool(match.group(1)),
-                text=match.group(2),
-                raw=source[match.start() : match.end()],
+                embed=embed,
+                text=match.group(1),
+                raw=source[start:end],
                 line=line,
                 column=column,
             )
             if link is not None:
-                found.append((match.start(), link))
+                found.append((start, link))
     found.sort(key=lambda pair: pair[0])
     return [link for _, link in found]
 
@@ -877,7 +1020,7 @@ def _headings(text: str) -> tuple[str, ...]:
     (a line underlined with ``===`` or ``---``), in order."""
     found: list[tuple[int, str]] = []
     if "#" in text:
-        for match in _HEADING.finditer(text):
+        for match in _HEADING_AFTER_NEWLINE.finditer("\n" + text):
             heading = _without_closing_hashes(match.group(1) or "")
             if heading:
                 found.append((match.start(), heading))
