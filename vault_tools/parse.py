@@ -139,7 +139,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     block_ids = (
         frozenset(m.group(1) for m in _BLOCK_ID.finditer(masked_body))
         if "^" in masked_body
-        else frozenset()
+        else _NO_BLOCK_IDS
     )
     tags = _frontmatter_strings(frontmatter, "tags", "tag")
     tags += _inline_tags(masked_body)
@@ -238,6 +238,8 @@ def _line_starts(text: str) -> list[int]:
 
 
 # -- YAML ------------------------------------------------------------------------
+
+_NO_BLOCK_IDS: frozenset[str] = frozenset()  # shared: every empty frozenset() is a new object
 
 _Path = tuple[str | int, ...]
 _Place = Callable[[Any], tuple[int, int]]
