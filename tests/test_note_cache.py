@@ -298,3 +298,16 @@ def test_no_cache_leaves_no_cache_behind(vault):
     assert not list(note_cache.cache_folder().glob("*"))
     runner.invoke(cli, ["graph", str(vault)])
     assert list(note_cache.cache_folder().glob("notes-*.pickle"))
+
+
+def test_values_shared_through_yaml_aliases_come_back_equal(vault, monkeypatch):
+    (vault / "Aliased.md").write_text(
+        "---\nbase: &base {org: Acme, tags: [a, b]}\ncopy: *base\nlist: [*base, *base]\n---\n"
+    )
+    age(vault)
+    first = load(vault)
+    counts = recalled_by(monkeypatch)
+    second = load(vault)
+    assert counts == [len(second.notes)]
+    assert second.notes["Aliased"].frontmatter == first.notes["Aliased"].frontmatter
+    assert second.notes["Aliased"].frontmatter["copy"] == {"org": "Acme", "tags": ["a", "b"]}

@@ -87,6 +87,17 @@ class _RecordsOnly(pickle.Unpickler):
         return found
 
 
+def _pickled(read: FileRead) -> bytes:
+    """``read`` as a pickle, made without the memo that would index every object of a
+    large note (a note of 250,000 links would need 100 MB more to be pickled). Objects
+    met twice (a YAML alias) are written twice; one that contains itself cannot be."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, 5)
+    pickler.fast = True
+    pickler.dump(read)
+    return buffer.getvalue()
+
+
 def _unpickle(data: bytes) -> Any:
     return _RecordsOnly(io.BytesIO(data)).load()
 
@@ -175,7 +186,11 @@ class NoteCache:
                     pickle.dump((relative, *entry), out, 5)
                 for relative, (size, mtime_ns, read) in fresh:
                     # Pickled one at a time, so that no more than one is held as bytes.
-                    pickle.dump((relative, size, mtime_ns, pickle.dumps(read, 5)), out, 5)
+                    try:
+                        payload = _pickled(read)
+                    except (RecursionError, pickle.PicklingError, ValueError):
+                        continue  # not remembered: parsed again next time
+                    pickle.dump((relative, size, mtime_ns, payload), out, 5)
                 pickle.dump(None, out, 5)
             os.replace(temporary, self.file)
         except OSError:
