@@ -22,8 +22,10 @@ from vault_tools.blocks import (
     BEGIN,
     BOM,
     END,
+    BlockProblem,
     NoteChanged,
     NoteSnapshot,
+    _parse_begin,
     content_hash,
     find_blocks,
     replace_blocks,
@@ -560,3 +562,92 @@ def test_create_atomically_without_hard_links(tmp_path, monkeypatch):
     with pytest.raises(FileExistsError):
         create_atomically(tmp_path / "A.md", b"b")
     assert [p.name for p in tmp_path.iterdir()] == ["A.md"]
+
+
+# -- the quick scan agrees with reading line by line -----------------------------------------
+
+_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
+
+
+def _blocks_line_by_line(text: str) -> list[tuple[str, int, int, str | None, str]] | int:
+    """What find_blocks finds, read one line at a time (as it once did): the blocks as
+    (view, begin, end, hash, content), or the line of the first problem."""
+    found: list[tuple[str, int, int, str | None, str]] = []
+    if "vault-tools:" not in text:
+        return found
+    lines = _lines(text)
+    open_block: tuple[int, str, str | None] | None = None
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        fence_match = _FENCE.match(line)
+        if fence is not None:
+            closes = fence_match and fence_match.group(1)[0] == fence[0]
+            if closes and len(fence_match.group(1)) >= len(fence):
+                fence = None
+            continue
+        if fence_match and open_block is None:
+            fence = fence_match.group(1)
+            continue
+        begin, end = BEGIN.match(line), END.match(line)
+        if begin:
+            parsed = _parse_begin(begin.group("rest") or "")
+            if open_block is not None or isinstance(parsed, BlockProblem):
+                return index
+            open_block = (index, parsed[0], parsed[2])
+        elif end:
+            if open_block is None or end.group("view") not in (None, open_block[1]):
+                return index
+            start, view, recorded = open_block
+            found.append((view, start, index, recorded, "\n".join(lines[start + 1 : index])))
+            open_block = None
+    return open_block[0] if open_block is not None else found
+
+
+LINES = st.sampled_from(
+    [
+        "text",
+        "| a row | [[Ann Lee]] |",
+        "<!-- vault-tools:begin contacts -->",
+        "<!-- vault-tools:begin fields hash=0123abcd -->",
+        "  <!--vault-tools:begin interviews limit=2-->  ",
+        "<!-- vault-tools:begin -->",
+        "<!-- vault-tools:end contacts -->",
+        "<!-- vault-tools:end fields -->",
+        "<!--   vault-tools:end   -->",
+        "x <!-- vault-tools:end contacts -->",
+        "```",
+        "````markdown",
+        "> ```",
+        "~~~",
+        "~~~~~",
+        "a ``` b",
+        "`code` and ~strike~",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    lines=st.lists(st.tuples(LINES, st.sampled_from(["\n", "\r\n"])), max_size=14),
+    last=st.sampled_from(["", "tail", "<!-- vault-tools:end contacts -->"]),
+)
+def test_find_blocks_reads_as_line_by_line(lines: list[tuple[str, str]], last: str) -> None:
+    text = "".join(line + ending for line, ending in lines) + last
+    parsed = find_blocks(text)
+    expected = _blocks_line_by_line(text)
+    if isinstance(expected, int):
+        assert [problem.line for problem in parsed.problems] == [expected + 1]
+        return
+    assert parsed.problems == []
+    got = [(b.view, b.begin, b.end, b.recorded_hash, b.content) for b in parsed.blocks]
+    assert got == expected
+    all_lines = text.split("\n")
+    starts = [sum(len(line) + 1 for line in all_lines[:index]) for index in range(len(all_lines))]
+    assert [b.span for b in parsed.blocks] == [
+        (starts[b.begin], starts[b.end]) for b in parsed.blocks
+    ]
+    # Rewriting with the spans found is rewriting with the spans looked for.
+    generated = {b.begin: f"\nrow {b.begin}\n" for b in parsed.blocks}
+    spans = {b.begin: b.span for b in parsed.blocks}
+    assert replace_blocks(text, generated, spans) == replace_blocks(text, generated)

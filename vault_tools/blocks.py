@@ -51,6 +51,9 @@ class Block:
     recorded_hash: str | None
     content: str
     """The lines between the markers, joined with \\n (line endings normalized)."""
+    span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    """Where the begin marker's line starts and the end marker's line starts, as offsets
+    into the parsed text (for ``replace_blocks``, which then need not look for them)."""
 
     @property
     def edited_by_hand(self) -> bool:
@@ -92,11 +95,9 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
     shift = first_line - 1
     if "vault-tools:" not in text:
         return found
-    lines = text.split("\n")
-    open_block: tuple[int, str, dict[str, str], str | None] | None = None
+    open_block: tuple[int, int, str, dict[str, str], str | None] | None = None
     fence: str | None = None
-    for index, raw_line in enumerate(lines):
-        line = raw_line.rstrip("\r")
+    for index, start, line in _marker_lines(text):
         fence_match = _FENCE.match(line)
         if fence is not None:
             if (
@@ -115,9 +116,9 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
                 found.problems.append(
                     BlockProblem(
                         index + 1 + shift,
-                        f"a block begins inside the {open_block[1]!r} block opened on line "
+                        f"a block begins inside the {open_block[2]!r} block opened on line "
                         f"{open_block[0] + 1 + shift}; blocks cannot nest",
-                        f"add <!-- vault-tools:end {open_block[1]} --> before this line",
+                        f"add <!-- vault-tools:end {open_block[2]} --> before this line",
                     )
                 )
                 return found
@@ -126,7 +127,7 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
                 found.problems.append(BlockProblem(index + 1 + shift, parsed.message, parsed.fix))
                 return found
             view, arguments, recorded = parsed
-            open_block = (index, view, arguments, recorded)
+            open_block = (index, start, view, arguments, recorded)
             continue
         end = END.match(line)
         if end:
@@ -140,29 +141,66 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
                     )
                 )
                 return found
-            start, view, arguments, recorded = open_block
+            begin_index, begin_start, view, arguments, recorded = open_block
             if name is not None and name != view:
                 found.problems.append(
                     BlockProblem(
                         index + 1 + shift,
                         f"end marker of {name!r} closes the {view!r} block "
-                        f"opened on line {start + 1 + shift}",
+                        f"opened on line {begin_index + 1 + shift}",
                         f"write <!-- vault-tools:end {view} -->",
                     )
                 )
                 return found
-            content = "\n".join(raw.rstrip("\r") for raw in lines[start + 1 : index])
-            found.blocks.append(Block(view, arguments, start, index, recorded, content))
+            # The lines between the markers: from after the begin line to before this one.
+            content = (
+                text[text.index("\n", begin_start) + 1 : start - 1]
+                if index > begin_index + 1
+                else ""
+            )
+            if "\r" in content:
+                content = "\n".join(raw.rstrip("\r") for raw in content.split("\n"))
+            found.blocks.append(
+                Block(view, arguments, begin_index, index, recorded, content, (begin_start, start))
+            )
             open_block = None
     if open_block is not None:
         found.problems.append(
             BlockProblem(
                 open_block[0] + 1 + shift,
-                f"the {open_block[1]!r} block is never closed",
-                f"add <!-- vault-tools:end {open_block[1]} --> after the block",
+                f"the {open_block[2]!r} block is never closed",
+                f"add <!-- vault-tools:end {open_block[2]} --> after the block",
             )
         )
     return found
+
+
+_MARKER_NEEDLES = ("vault-tools:", "`", "~")
+"""What a line that can open or close a block or a fence holds (a fence: ``` or ~~~)."""
+
+
+def _marker_lines(text: str) -> list[tuple[int, int, str]]:
+    """The lines of ``text`` that can be a marker or a fence, in order: (0-based index,
+    offset of the line's start, the line without its line ending). Every other line leaves
+    ``find_blocks`` as it was; skipping them makes a note of thousands of rows quick."""
+    starts: set[int] = set()
+    for needle in _MARKER_NEEDLES:
+        at = text.find(needle)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            line_end = text.find("\n", at)
+            if line_end < 0:
+                break
+            at = text.find(needle, line_end)
+    lines = []
+    index, counted_to = 0, 0
+    for start in sorted(starts):
+        index += text.count("\n", counted_to, start)
+        counted_to = start
+        line_end = text.find("\n", start)
+        line = text[start:] if line_end < 0 else text[start:line_end]
+        lines.append((index, start, line.rstrip("\r")))
+    return lines
 
 
 def _parse_begin(rest: str) -> tuple[str, dict[str, str], str | None] | BlockProblem:
@@ -196,29 +234,49 @@ def _parse_begin(rest: str) -> tuple[str, dict[str, str], str | None] | BlockPro
     return view, arguments, recorded
 
 
-def replace_blocks(text: str, generated: dict[int, str]) -> str:
+def replace_blocks(
+    text: str, generated: dict[int, str], spans: dict[int, tuple[int, int]] | None = None
+) -> str:
     """``text`` with the content of each block (by begin line) replaced and its hash updated.
 
     ``generated`` content uses \\n; it is written with the note's own line ending.
+    ``spans`` may give, by begin line, where the begin and end marker lines start in
+    ``text`` (``Block.span``, shifted to ``text``); otherwise they are looked for.
     """
-    lines = text.split("\n")
+    if spans is None:
+        spans = _spans(text, generated)
     newline_suffix = "\r" if "\r\n" in text else ""
-    for begin in sorted(generated, reverse=True):
+    pieces = []
+    done = 0
+    for begin in sorted(generated):
         content = generated[begin]
-        end = _end_of(lines, begin)
-        begin_line = lines[begin]
+        start, end_start = spans[begin]
+        begin_line = text[start : text.index("\n", start)]
         ending = "\r" if begin_line.endswith("\r") else ""
         marker = begin_line.rstrip("\r")
         close = marker.rindex("-->")
         head = HASH_ARGUMENT.sub(_keep_quoted, marker[:close].rstrip())
-        marker = f"{head} hash={content_hash(content)} {marker[close:]}"
-        body = [line + newline_suffix for line in content.split("\n")] if content else []
-        lines[begin:end] = [marker + ending, *body]
-    return "\n".join(lines)
+        pieces += [text[done:start], f"{head} hash={content_hash(content)} {marker[close:]}"]
+        pieces.append(ending)
+        if content:
+            pieces += ["\n", content.replace("\n", newline_suffix + "\n"), newline_suffix]
+        pieces.append("\n")
+        done = end_start
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _keep_quoted(match: re.Match[str]) -> str:
     return match.group(0) if match.group(0)[0] in "\"'" else ""
+
+
+def _spans(text: str, generated: dict[int, str]) -> dict[int, tuple[int, int]]:
+    """Where each block (by begin line) has its begin and end marker lines start."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    return {begin: (starts[begin], starts[_end_of(lines, begin)]) for begin in generated}
 
 
 def _end_of(lines: list[str], begin: int) -> int:

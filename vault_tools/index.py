@@ -26,7 +26,7 @@ from vault_tools.blocks import (
     write_atomically,
 )
 from vault_tools.model import Diagnostic, Note
-from vault_tools.render.views import ViewCache, ViewContext, ViewError, render_view
+from vault_tools.render.views import VIEWS, ViewCache, ViewContext, ViewError, render_view
 from vault_tools.rules.registry import diagnostic
 from vault_tools.vault import Vault
 
@@ -126,6 +126,8 @@ class RenderCache:
 class _Layout:
     text: str
     body_start: int
+    body_offset: int
+    """Where the body starts in ``text``: the blocks' spans are offsets into the body."""
     parsed: ParsedBlocks
     problems: list[Diagnostic]
     schemas: object
@@ -135,10 +137,11 @@ class _Layout:
         # Blocks live in the body, as lint sees them: a marker or a fence inside the
         # frontmatter's YAML is text of a property, never a block.
         body_start = _body_start(text)
-        parsed = find_blocks(_body(text, body_start), first_line=body_start + 1)
+        body = _body(text, body_start)
+        parsed = find_blocks(body, first_line=body_start + 1)
         problems = check_blocks(path, parsed, context.vault, context=context)
         schemas = context.cache.schemas if context.cache is not None else None
-        return cls(text, body_start, parsed, problems, schemas)
+        return cls(text, body_start, len(text) - len(body), parsed, problems, schemas)
 
 
 class _Generated:
@@ -155,6 +158,21 @@ class _Generated:
         if self._hash is None:
             self._hash = content_hash(self.content)
         return self._hash
+
+
+def views_read(vault: Vault, note: Note) -> bool:
+    """Whether what the views render may depend on more of ``note`` than its path, type,
+    aliases and template flag: on its body, say. Not when no view reads notes of its type
+    (``View.reads``) and its type cannot come from a tag (``type_tags``), which its body
+    may hold. (``watch`` need not read again the notes it wrote blocks into, when not.)"""
+    if vault.config.type_tags:
+        return True
+    read: set[str] = set()
+    for spec in VIEWS.values():
+        if spec.reads is None:
+            return True
+        read.update(spec.reads)
+    return note.note_type in read
 
 
 def notes_with_blocks(vault: Vault) -> list[Note]:
@@ -293,6 +311,7 @@ def _plan_note(
     if not force:
         refused |= edited
     generated: dict[int, str] = {}
+    spans: dict[int, tuple[int, int]] = {}
     views = []
     for index, block in enumerate(parsed.blocks):
         if only_views is not None and block.view not in only_views:
@@ -308,10 +327,12 @@ def _plan_note(
         )
         if new.content != block.content or block.recorded_hash != new.hash():
             generated[body_start + block.begin] = new.content
+            start, end = block.span
+            spans[body_start + block.begin] = (layout.body_offset + start, layout.body_offset + end)
             views.append(block.view)
     if not generated:
         return None
-    new_data = snapshot.encode(replace_blocks(text, generated))
+    new_data = snapshot.encode(replace_blocks(text, generated, spans))
     if new_data == snapshot.data:
         return None
     return NoteUpdate(snapshot, note.path, new_data, tuple(views))

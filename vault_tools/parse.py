@@ -243,8 +243,8 @@ _NO_BLOCK_IDS: frozenset[str] = frozenset()  # shared: every empty frozenset() i
 
 # Notes of one type share a layout: the same keys, at the same lines and columns, and
 # many of the same short values. One object for each such key, path, position and
-# value, shared by every note, saves a fifth of a vault's memory. The table stops
-# growing at a bound, whatever a vault holds.
+# value, shared by every note, saves a fifth of a vault's memory. The table starts
+# again when it reaches a bound, whatever a vault holds.
 _SHARED: dict[Any, Any] = {}
 _SHARED_LIMIT = 200_000
 
@@ -253,8 +253,9 @@ def _shared(value: Any) -> Any:
     found = _SHARED.get(value)
     if found is not None:
         return found
-    if len(_SHARED) < _SHARED_LIMIT:
-        _SHARED[value] = value
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()  # bounded, and what a long watch no longer meets is let go
+    _SHARED[value] = value
     return value
 
 

@@ -323,10 +323,16 @@ class Vault:
 
     # -- incremental -------------------------------------------------------------
 
+    _sorted_notes: dict[str, Note] | None = None
+    """``notes`` as ``update`` last left it, sorted by id: while ``notes`` is still that
+    dict and no note was added to it, it is still sorted."""
+
     def update(self, paths: Iterable[str | os.PathLike[str]]) -> set[str]:
         """Re-read the given files (changed, created or deleted); returns the vault-relative
         paths that were affected."""
         affected: set[str] = set()
+        added = False  # a note that was not there: it comes last, out of order
+        moved = False  # a path came or went: links may resolve differently
         root_real = os.path.realpath(self.root)
         for path in paths:
             absolute = (
@@ -350,24 +356,41 @@ class Vault:
                 continue  # a folder stands for its files, which the caller lists
             exists = os.path.isfile(absolute)
             note_id = relative[:-3] if relative.lower().endswith(".md") else None
-            known = (note_id is not None and note_id in self.notes) or relative in self.attachments
-            if not exists and not known and relative not in self.read_diagnostics:
+            was_note = note_id is not None and note_id in self.notes
+            was_attachment = relative in self.attachments
+            if not (exists or was_note or was_attachment or relative in self.read_diagnostics):
                 # A folder that is gone takes its notes with it; a path that came and
                 # went (an editor's temporary file) changed nothing.
-                affected |= self._forget_folder(relative)
+                gone = self._forget_folder(relative)
+                moved = moved or bool(gone)
+                affected |= gone
                 continue
             affected.add(relative)
             self.read_diagnostics.pop(relative, None)
             self.attachments.discard(relative)  # a note too large to read is kept there
             if note_id is not None:
-                self.notes.pop(note_id, None)
-                if exists:
-                    self._read_note(relative)
+                read = self._read_file(relative) if exists else None
+                note = read.note if read is not None else None
+                if note is None or note.id != note_id:
+                    self.notes.pop(note_id, None)
+                if note is not None and note.id not in self.notes:
+                    added = True
+                if read is not None:
+                    # A note read again takes the place of its old self: the order stays.
+                    self._store(relative, read)
             elif exists:
                 self.attachments.add(relative)
+            is_note = note_id is not None and note_id in self.notes
+            if (is_note, relative in self.attachments) != (was_note, was_attachment):
+                moved = True
         if affected:
-            self.notes = dict(sorted(self.notes.items()))
-            if "resolver" in self.__dict__ and self._resolved_paths != self._file_paths():
+            if added or self.notes is not self._sorted_notes:
+                self.notes = self._sorted_notes = dict(sorted(self.notes.items()))
+            if (
+                (moved or added)
+                and "resolver" in self.__dict__
+                and self._resolved_paths != self._file_paths()
+            ):
                 # Resolution is a function of the paths alone: the resolver (and what it
                 # resolved) stays while they stay the same, as when a note was edited.
                 del self.__dict__["resolver"]

@@ -224,6 +224,8 @@ class Watcher:
         self.restarts = 0
         self._failures: list[float] = []
         self._own_writes: dict[str, str] = {}
+        self._unread: set[str] = set()
+        """Notes the watcher wrote and the vault has not read again (see ``_regenerate``)."""
         self._diagnostics: set[Diagnostic] = set()
         self._lint_pending = False
         """A lint gave way to newer changes and is still owed."""
@@ -369,6 +371,7 @@ class Watcher:
         except OSError as error:
             self.message(f"could not re-read the vault: {error}")
             return result
+        self._unread -= result.changed
         if result.changed:
             self._finish(result)
         else:
@@ -380,6 +383,7 @@ class Watcher:
         that reports the notes that really changed."""
         result = Round()
         self.rounds += 1
+        self._catch_up()  # else the notes the watcher wrote would look changed
         notes = dict(self.vault.notes)
         attachments = set(self.vault.attachments)
         problems = {path: list(found) for path, found in self.vault.read_diagnostics.items()}
@@ -414,6 +418,9 @@ class Watcher:
             return
         from vault_tools.lint import LintCancelled
 
+        if self._unread and self.recorder.wake.is_set():
+            return  # newer changes are waiting: the round they start reads these and lints
+        self._catch_up()
         try:
             current = set(self._lint(cancelled=self.recorder.wake.is_set))
         except LintCancelled:
@@ -426,7 +433,7 @@ class Watcher:
         self._report_lint(result)
 
     def _regenerate(self, result: Round) -> None:
-        from vault_tools.index import RenderCache, plan_index, write_plan
+        from vault_tools.index import RenderCache, plan_index, views_read, write_plan
 
         if self._render_cache is None:
             # Kept from round to round: only what a change touches is rendered again.
@@ -438,8 +445,28 @@ class Watcher:
             result.written.append(update.path)
             self.writes += 1
         result.skipped.extend(written.skipped)
-        if written.written:
-            self.vault.update([update.path for update in written.written])
+        # Reading a note of thousands of rows takes a while. If no view reads it (it is
+        # not a contact, say), the next plans are the same without it: read it when the
+        # vault must be as on disk (to lint it, or to compare it in a rescan).
+        now = []
+        for update in written.written:
+            note = self.vault.note_at(update.path)
+            if note is None or views_read(self.vault, note):
+                now.append(update.path)
+            else:
+                self._unread.add(update.path)
+        if now:
+            self.vault.update(now)
+
+    def _catch_up(self) -> None:
+        """Read the notes the watcher wrote and left unread (see ``_regenerate``)."""
+        if not self._unread:
+            return
+        paths, self._unread = self._unread, set()
+        try:
+            self.vault.update(paths)
+        except OSError as error:
+            self.message(f"could not re-read the vault: {error}")
 
     def _lint(self, cancelled: Callable[[], bool] | None = None) -> list[Diagnostic]:
         from vault_tools.lint import lint
@@ -487,7 +514,6 @@ class Watcher:
         what the vault knew there and what is there now."""
         expanded: set[str] = set()
         root = self.root.resolve()
-        known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
         maybe_folders: set[str] = set()
         for path in paths:
             absolute = Path(path).resolve()
@@ -496,17 +522,23 @@ class Watcher:
                 relative = absolute.relative_to(root).as_posix()
             except ValueError:
                 continue
-            if relative not in known:  # a new file, or a folder (there now, or gone)
+            if not self._known(relative):  # a new file, or a folder (there now, or gone)
                 maybe_folders.add(relative)
             if absolute.is_dir():
                 for folder, _, files in os.walk(absolute):
                     expanded.update(os.path.join(folder, name) for name in files)
         if maybe_folders:  # one pass over the vault, not one per path: bursts stay linear
+            known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
             for item in known:
                 parts = item.split("/")
                 if any("/".join(parts[:end]) in maybe_folders for end in range(1, len(parts))):
                     expanded.add(str(root / item))
         return expanded
+
+    def _known(self, relative: str) -> bool:
+        """Whether the vault holds a note or an attachment at ``relative``."""
+        note = self.vault.note_at(relative)
+        return (note is not None and note.path == relative) or relative in self.vault.attachments
 
 
 class _Handler:
