@@ -455,3 +455,29 @@ def test_sigterm_stops_the_command_with_exit_0(small_vault: Path, tmp_path: Path
             process.wait()
         reader.join(timeout=2)
         stderr.close()
+
+
+def test_a_save_made_as_ready_is_called_is_seen(small_vault: Path) -> None:
+    """``ready`` (the CLI prints "Watching" there) comes once the observer runs: a save
+    made at that moment, before the first round, is not lost."""
+    note = small_vault / "contacts" / "Ann Lee.md"
+
+    def save_now() -> None:
+        note.write_text(contact(status="contacted", organization="Right Away"), "utf-8")
+
+    lines: list[str] = []
+    watcher = Watcher(
+        Vault.load(small_vault),
+        WatchOptions(debounce=0.05, max_wait=0.5, today=TODAY),
+        report=lines.append,
+        message=lines.append,
+        ready=save_now,
+    )
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: "Right Away" in (row_of(small_vault, "Ann Lee") or ""), "the save")
+    finally:
+        watcher.stop.set()
+        watcher.recorder.wake.set()
+        thread.join(timeout=DEADLINE)

@@ -698,10 +698,13 @@ def watch(
         today=today.date() if today else None,
     )
     watcher = Watcher(
-        loaded, options, report=click.echo, message=lambda text: click.echo(text, err=True)
+        loaded,
+        options,
+        report=click.echo,
+        message=lambda text: click.echo(text, err=True),
+        ready=lambda: click.echo(f"Watching {loaded.root} (Ctrl-C to stop)", err=True),
     )
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())
-    click.echo(f"Watching {loaded.root} (Ctrl-C to stop)", err=True)
     try:
         code = watcher.run()
     except KeyboardInterrupt:

@@ -208,9 +208,11 @@ class Watcher:
         report: Callable[[str], None],
         message: Callable[[str], None],
         observer_factory: Callable[[], Observer] | None = None,
+        ready: Callable[[], None] | None = None,
     ) -> None:
         """``observer_factory`` makes each observer (the first one, and any restarted one);
-        by default ``make_observer(options.poll)``."""
+        by default ``make_observer(options.poll)``. ``ready`` is called once the first
+        observer runs: from then on no save is missed."""
         self.vault = vault
         self.root = vault.root
         self.options = options
@@ -219,6 +221,7 @@ class Watcher:
         self.stop = threading.Event()
         self.recorder = ChangeRecorder(self.root)
         self.observer_factory = observer_factory or (lambda: make_observer(options.poll))
+        self.ready = ready
         self.rounds = 0
         self.writes = 0
         self.restarts = 0
@@ -249,6 +252,8 @@ class Watcher:
             observer = self._start_observer()
             if observer is None:
                 return 1
+            if self.ready is not None:
+                self.ready()
             self._first_round()
             while not self.stop.is_set():
                 problem = self._folder_problem(identity)
