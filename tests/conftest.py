@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +35,18 @@ def make_vault(tmp_path: Path) -> Callable[[VaultFiles], Path]:
         return write_vault(tmp_path / name, files)
 
     return make
+
+
+def run_at_once(*arguments: str, copies: int = 4) -> list[tuple[int, bytes]]:
+    """Start ``copies`` runs of ``vault-tools ARGUMENTS`` together (as a pre-commit hook
+    and an editor might); each run's exit code and stdout."""
+    command = [sys.executable, "-m", "vault_tools", *arguments]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(copies)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    return [(process.returncode, out) for process, out in zip(processes, outputs, strict=True)]
 
 
 def contact(status: str = "identified", source: str = "friend", **fields: str) -> str:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLE_VAULT, contact
+from tests.conftest import EXAMPLE_VAULT, contact, run_at_once
 from vault_tools import cache, note_cache
 from vault_tools.cache import cached_lint
 from vault_tools.cli import cli
@@ -110,23 +108,9 @@ def test_an_unwritable_cache_folder_is_not_fatal(vault, monkeypatch, tmp_path):
 
 
 def test_concurrent_runs_on_the_same_vault(vault):
-    command = [
-        sys.executable,
-        "-m",
-        "vault_tools",
-        "lint",
-        str(vault),
-        "--format",
-        "json",
-        "--today",
-        "2026-12-01",
-    ]
-    processes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
-    ]
-    outputs = [process.communicate(timeout=120) for process in processes]
-    assert {process.returncode for process in processes} == {1}
-    assert len({out for out, _ in outputs}) == 1
+    runs = run_at_once("lint", str(vault), "--format", "json", "--today", "2026-12-01")
+    assert {code for code, _ in runs} == {1}
+    assert len({out for _, out in runs}) == 1
     assert len(list(note_cache.cache_folder().glob("lint-*.json"))) == 1
     assert not list(note_cache.cache_folder().glob(".lint-*"))
 

@@ -6,7 +6,6 @@ import json
 import os
 import pickle
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLE_VAULT, contact
+from tests.conftest import EXAMPLE_VAULT, contact, run_at_once
 from vault_tools import note_cache
 from vault_tools.cli import cli
 from vault_tools.note_cache import NoteCache
@@ -251,17 +250,13 @@ def test_an_unwritable_cache_folder_is_not_fatal(vault, monkeypatch, tmp_path):
 
 
 def test_concurrent_runs_on_the_same_vault(generated):
-    command = [sys.executable, "-m", "vault_tools", "graph", str(generated), "--format", "json"]
-    processes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
-    ]
-    outputs = [process.communicate(timeout=120) for process in processes]
-    assert {process.returncode for process in processes} == {0}
-    assert len({out for out, _ in outputs}) == 1
+    arguments = ("graph", str(generated), "--format", "json")
+    runs = run_at_once(*arguments)
+    assert {code for code, _ in runs} == {0}
+    assert len({out for _, out in runs}) == 1
     assert len(list(note_cache.cache_folder().glob("notes-*.pickle"))) == 1
     assert not list(note_cache.cache_folder().glob(".notes-*"))
-    again = subprocess.run(command, capture_output=True, check=True)
-    assert again.stdout == outputs[0][0]
+    assert run_at_once(*arguments, copies=1) == [runs[0]]
 
 
 @pytest.mark.parametrize("which", ["vault", "generated"])
