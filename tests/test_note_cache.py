@@ -54,14 +54,22 @@ def the_same(first: Vault, second: Vault) -> None:
     assert first.attachments == second.attachments
 
 
-def notes_file() -> Path:
-    (file,) = note_cache.cache_folder().glob("notes-*.pickle")
-    return file
+def notes_folder() -> Path:
+    (folder,) = note_cache.cache_folder().glob("notes-*")
+    return folder
 
 
-def read_cache() -> tuple[dict[str, object], dict[str, tuple[int, int, bytes]]]:
-    """The header and entries of the cache file (a stream of pickles ending in None)."""
-    with open(notes_file(), "rb") as stream:
+def shard_files() -> list[Path]:
+    return sorted(notes_folder().glob("*.pickle"))
+
+
+def shard_of(relative: str) -> Path:
+    return notes_folder() / f"{note_cache._shard_of(relative):02d}.pickle"
+
+
+def read_shard(file: Path) -> tuple[object, dict[str, tuple[int, int, bytes]]]:
+    """The header and entries of a shard file (a stream of pickles ending in None)."""
+    with open(file, "rb") as stream:
         header = pickle.load(stream)
         entries = {}
         while (record := pickle.load(stream)) is not None:
@@ -69,12 +77,27 @@ def read_cache() -> tuple[dict[str, object], dict[str, tuple[int, int, bytes]]]:
     return header, entries
 
 
-def write_cache(header: object, entries: dict[str, tuple[int, int, bytes]]) -> None:
-    with open(notes_file(), "wb") as stream:
+def write_shard(file: Path, header: object, entries: dict[str, tuple[int, int, bytes]]) -> None:
+    with open(file, "wb") as stream:
         pickle.dump(header, stream)
         for relative, entry in entries.items():
             pickle.dump((relative, *entry), stream)
         pickle.dump(None, stream)
+
+
+def remembered() -> dict[str, tuple[int, int, bytes]]:
+    entries = {}
+    for file in shard_files():
+        entries.update(read_shard(file)[1])
+    return entries
+
+
+def replace_entry(relative: str, payload: bytes) -> None:
+    file = shard_of(relative)
+    header, entries = read_shard(file)
+    size, mtime, _ = entries[relative]
+    entries[relative] = (size, mtime, payload)
+    write_shard(file, header, entries)
 
 
 @pytest.fixture
@@ -138,7 +161,8 @@ def test_a_removed_note_is_gone_and_forgotten(vault, monkeypatch):
     (vault / "contacts" / "Bad.md").unlink()
     loaded = load(vault)
     assert "contacts/Bad" not in loaded.notes
-    assert "contacts/Bad.md" not in read_cache()[1]
+    assert "contacts/Bad.md" not in remembered()
+    assert len(remembered()) == len(loaded.notes)
 
 
 @pytest.mark.parametrize(
@@ -176,14 +200,30 @@ def test_the_code_stamp_follows_the_tool_s_version(monkeypatch):
     assert note_cache.code_stamp() != before
 
 
-def test_a_cache_cut_short_is_ignored(vault, monkeypatch):
+def test_a_shard_cut_short_is_ignored(vault, monkeypatch):
     load(vault)
-    file = notes_file()
+    file = shard_of("Home.md")
     file.write_bytes(file.read_bytes()[:-1])  # no closing None
     counts = recalled_by(monkeypatch)
-    the_same(Vault.load(vault), load(vault))
+    loaded = load(vault)
+    the_same(Vault.load(vault), loaded)
     load(vault)
-    assert counts[0] == 0 and counts[1] > 0
+    assert counts[1] == len(loaded.notes)
+    assert 0 < counts[0] < len(loaded.notes)  # the other shards were used
+
+
+def test_only_the_shards_that_changed_are_written(vault):
+    load(vault)
+    before = {file: file.stat().st_mtime_ns for file in shard_files()}
+    assert len(before) > 1
+    note = vault / "contacts" / "Bad.md"
+    note.write_text(contact(status="contacted"))
+    os.utime(note, (time.time() - 30, time.time() - 30))
+    load(vault)
+    after = {file: file.stat().st_mtime_ns for file in shard_files()}
+    assert [file for file in after if after[file] != before.get(file)] == [
+        shard_of("contacts/Bad.md")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +238,8 @@ def test_a_cache_cut_short_is_ignored(vault, monkeypatch):
 )
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(vault, monkeypatch, content):
     load(vault)
-    notes_file().write_bytes(content)
+    for file in shard_files():
+        file.write_bytes(content)
     counts = recalled_by(monkeypatch)
     the_same(Vault.load(vault), load(vault))
     load(vault)
@@ -207,10 +248,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(vault, monkeypatch, c
 
 def test_a_damaged_entry_is_parsed_again(vault, monkeypatch):
     load(vault)
-    header, entries = read_cache()
-    size, mtime, _ = entries["Home.md"]
-    entries["Home.md"] = (size, mtime, b"\x80\x05garbage")
-    write_cache(header, entries)
+    replace_entry("Home.md", b"\x80\x05garbage")
     counts = recalled_by(monkeypatch)
     loaded = load(vault)
     assert counts == [len(loaded.notes) - 1]
@@ -224,12 +262,10 @@ class Payload:
 
 def test_a_tampered_cache_cannot_run_code(vault):
     load(vault)
-    header, entries = read_cache()
-    size, mtime, _ = entries["Home.md"]
-    entries["Home.md"] = (size, mtime, pickle.dumps(Payload()))
-    write_cache(header, entries)
+    replace_entry("Home.md", pickle.dumps(Payload()))
     the_same(Vault.load(vault), load(vault))
-    notes_file().write_bytes(pickle.dumps(Payload()))  # the whole file, too
+    for file in shard_files():  # whole files, too
+        file.write_bytes(pickle.dumps(Payload()))
     the_same(Vault.load(vault), load(vault))
     assert not (note_cache.cache_folder() / "owned").exists()
 
@@ -254,8 +290,8 @@ def test_concurrent_runs_on_the_same_vault(generated):
     runs = run_at_once(*arguments)
     assert {code for code, _ in runs} == {0}
     assert len({out for _, out in runs}) == 1
-    assert len(list(note_cache.cache_folder().glob("notes-*.pickle"))) == 1
-    assert not list(note_cache.cache_folder().glob(".notes-*"))
+    assert len(list(note_cache.cache_folder().glob("notes-*"))) == 1
+    assert not list(notes_folder().glob(".*"))  # no temporary file left
     assert run_at_once(*arguments, copies=1) == [runs[0]]
 
 
@@ -292,7 +328,7 @@ def test_no_cache_leaves_no_cache_behind(vault):
     runner.invoke(cli, ["lint", "--no-cache", str(vault)])
     assert not list(note_cache.cache_folder().glob("*"))
     runner.invoke(cli, ["graph", str(vault)])
-    assert list(note_cache.cache_folder().glob("notes-*.pickle"))
+    assert shard_files()
 
 
 def test_values_shared_through_yaml_aliases_come_back_equal(vault, monkeypatch):

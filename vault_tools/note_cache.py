@@ -1,15 +1,16 @@
 """Parsed notes remembered between runs, so that a lint after editing one note parses one.
 
 Each entry is one note's parse (its ``FileRead``: the note and what reading it found),
-keyed by the note's vault-relative path, size and modification time. The whole file
-is also keyed by the settings a parse depends on (the tool's code, the size limit and
-the templates folder): any difference and the file is ignored. A corrupt, partial or
-foreign file is ignored and replaced, never trusted and never fatal.
+keyed by the note's vault-relative path, size and modification time. The entries are
+spread over a few shard files, each also keyed by the settings a parse depends on (the
+tool's code, the size limit and the templates folder): any difference and the shard is
+ignored. A corrupt, partial or foreign shard is ignored and replaced, never trusted and
+never fatal.
 
-The file is a stream of pickles, read back by an unpickler that makes only the tool's own records
-and plain values (dates, sets...), so that even a tampered file cannot run code. Entries
-are pickled one by one, so that a run that re-parsed a few notes copies the others'
-bytes as they are instead of pickling them again.
+A shard is a stream of pickles, read back by an unpickler that makes only the tool's
+own records and plain values (dates, sets...), so that even a tampered file cannot run
+code. Entries are pickled one by one, so that rewriting a shard copies the bytes of the
+notes that did not change instead of pickling them again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import os
 import pickle
 import time
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,12 +105,16 @@ def _unpickle(data: bytes) -> Any:
 
 
 class NoteCache:
-    """The parses remembered for one vault, and those this run adds to them."""
+    """The parses remembered for one vault, and those this run adds to them.
 
-    def __init__(self, file: Path, settings: dict[str, Any], entries: dict[str, _Entry]):
-        self.file = file
+    They are kept in SHARDS files of one folder, each note's in the file its path hashes
+    to, so that a run that parsed a few notes again rewrites a few files, not all.
+    """
+
+    def __init__(self, folder: Path, settings: dict[str, Any], shards: list[dict[str, _Entry]]):
+        self.folder = folder
         self.settings = settings
-        self._remembered = entries
+        self._remembered = shards
         self._kept: dict[str, _Entry] = {}
         """Entries to write back: those recalled this run (files that still exist)."""
         self._fresh: dict[str, tuple[int, int, FileRead]] = {}
@@ -122,32 +128,22 @@ class NoteCache:
             "max_note_mb": vault.config.max_note_mb,
             "templates": vault.templates_folder,
         }
-        return cls.open(cache_file(vault.root, "notes", "pickle"), settings)
+        return cls.open(cache_file(vault.root, "notes", "d"), settings)
 
     @classmethod
-    def open(cls, file: Path, settings: dict[str, Any]) -> NoteCache:
-        """The cache in ``file`` if it was written with the same ``settings``; else empty.
+    def open(cls, folder: Path, settings: dict[str, Any]) -> NoteCache:
+        """The cache in ``folder``, of the shard files written with the same ``settings``.
 
-        The file is a stream of pickles: the header, one ``(path, size, mtime_ns,
-        pickled FileRead)`` record per note, and None to close it (a file cut short
-        has no None, and is not used).
+        A shard file is a stream of pickles: the header, one ``(path, size, mtime_ns,
+        pickled FileRead)`` record per note, and None to close it (a file cut short has
+        no None, and is not used).
         """
         header = {"format": FORMAT, **settings}
-        entries: dict[str, _Entry] = {}
-        try:
-            with open(file, "rb") as handle:
-                stream = _RecordsOnly(handle)
-                if stream.load() == header:
-                    while (record := stream.load()) is not None:
-                        relative, size, mtime_ns, payload = record
-                        entries[relative] = (size, mtime_ns, payload)
-        except Exception:  # noqa: BLE001 - whatever a damaged or foreign file raises
-            entries = {}
-        return cls(file, header, entries)
+        return cls(folder, header, [_read_shard(folder, n, header) for n in range(SHARDS)])
 
     def recall(self, relative: str, size: int, mtime_ns: int) -> FileRead | None:
         """The remembered parse of ``relative`` if the file has the same size and time."""
-        entry = self._remembered.get(relative)
+        entry = self._remembered[_shard_of(relative)].get(relative)
         if entry is None or entry[0] != size or entry[1] != mtime_ns:
             return None
         try:
@@ -162,27 +158,35 @@ class NoteCache:
         self._fresh[relative] = (size, mtime_ns, read)
 
     def save(self) -> None:
-        """Write what this run recalled and parsed; a cache that cannot be written is
-        simply not written. Concurrent runs: the last complete file wins."""
+        """Rewrite the shards whose entries changed this run; a shard that cannot be
+        written is simply not written. Concurrent runs: the last complete file wins."""
         settled_before = (time.time() - RACY_SECONDS) * 1e9
-        fresh = [
-            (relative, stamp)
-            for relative, stamp in self._fresh.items()
-            if stamp[1] < settled_before
-        ]
-        if not fresh and self._kept.keys() == self._remembered.keys():
-            return  # the file already holds exactly these entries
+        kept: list[dict[str, _Entry]] = [{} for _ in range(SHARDS)]
+        fresh: list[list[tuple[str, tuple[int, int, FileRead]]]] = [[] for _ in range(SHARDS)]
+        for relative, entry in self._kept.items():
+            kept[_shard_of(relative)][relative] = entry
+        for relative, stamp in self._fresh.items():
+            if stamp[1] < settled_before:
+                fresh[_shard_of(relative)].append((relative, stamp))
+        for shard in range(SHARDS):
+            if fresh[shard] or kept[shard].keys() != self._remembered[shard].keys():
+                self._write_shard(shard, kept[shard], fresh[shard])
+
+    def _write_shard(
+        self,
+        shard: int,
+        kept: dict[str, _Entry],
+        fresh: list[tuple[str, tuple[int, int, FileRead]]],
+    ) -> None:
         temporary = None
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
             import tempfile  # only here: it loads shutil, bz2, lzma and random
 
-            handle, temporary = tempfile.mkstemp(
-                dir=self.file.parent, prefix=".notes-", suffix=".tmp"
-            )
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
                 pickle.dump(self.settings, out, 5)
-                for relative, entry in self._kept.items():
+                for relative, entry in kept.items():
                     pickle.dump((relative, *entry), out, 5)
                 for relative, (size, mtime_ns, read) in fresh:
                     # Pickled one at a time, so that no more than one is held as bytes.
@@ -192,8 +196,35 @@ class NoteCache:
                         continue  # not remembered: parsed again next time
                     pickle.dump((relative, size, mtime_ns, payload), out, 5)
                 pickle.dump(None, out, 5)
-            os.replace(temporary, self.file)
+            os.replace(temporary, _shard_file(self.folder, shard))
         except OSError:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+
+SHARDS = 32
+
+
+def _shard_of(relative: str) -> int:
+    return zlib.crc32(relative.encode("utf-8", "surrogateescape")) % SHARDS
+
+
+def _shard_file(folder: Path, shard: int) -> Path:
+    return folder / f"{shard:02d}.pickle"
+
+
+def _read_shard(folder: Path, shard: int, header: dict[str, Any]) -> dict[str, _Entry]:
+    """The entries of one shard file; none when it is missing, damaged or foreign."""
+    entries: dict[str, _Entry] = {}
+    try:
+        with open(_shard_file(folder, shard), "rb") as handle:
+            stream = _RecordsOnly(handle)
+            if stream.load() != header:
+                return {}
+            while (record := stream.load()) is not None:
+                relative, size, mtime_ns, payload = record
+                entries[relative] = (size, mtime_ns, payload)
+    except Exception:  # noqa: BLE001 - whatever a damaged or foreign file raises
+        return {}
+    return entries
