@@ -487,9 +487,9 @@ def test_a_schema_file_read_again_each_round() -> None:
 
 
 def test_notes_that_change_places() -> None:
-    """A vault is read in the order of its paths, and after an update kept in the order of
-    its ids, which differ when a name is another's prefix ("Di Ng A.md" comes before
-    "Di Ng.md"): what depends on the order of the notes follows them."""
+    """A vault is kept in the order of its paths, which is not that of its ids when a
+    name is another's prefix ("Di Ng A.md" comes before "Di Ng.md"), and a new note takes
+    its place among them: what depends on the order of the notes follows it."""
     with tempfile.TemporaryDirectory() as folder:
         model = Model(Path(folder))
         model.notes = {
@@ -506,5 +506,11 @@ def test_notes_that_change_places() -> None:
         fields, body = model.notes["contacts/Di Ng A.md"]
         model.notes["contacts/Di Ng A.md"] = (fields | {"role": "Engineer"}, body)
         vault.update([model.write("contacts/Di Ng A.md")])
-        assert list(vault.notes) == sorted(vault.notes)  # now in the order of ids
+        paths = [note.path for note in vault.notes.values()]
+        assert paths == sorted(paths) and list(vault.notes) != sorted(vault.notes)
+        model.notes["contacts/Di Ng B.md"] = (contact("contacted", "Acme", "data science"), "")
+        vault.update([model.write("contacts/Di Ng B.md")])
+        assert [note.path for note in vault.notes.values()] == sorted(
+            [*paths, "contacts/Di Ng B.md"]
+        )
         check(vault, cache, TODAY, {})

@@ -225,3 +225,20 @@ def test_no_worker_is_forked_while_other_threads_run(make_vault, monkeypatch):
     finally:
         release.set()
         other.join()
+
+
+def test_update_keeps_the_order_load_gives(make_vault) -> None:
+    """In path order, "Di Ng A.md" comes before "Di Ng.md" (a space sorts before a dot),
+    though "Di Ng" is a prefix of "Di Ng A": index and watch must list them alike."""
+    root = make_vault(
+        {"Di Ng.md": "x\n", "Di Ng A.md": "x\n", "a/b.md": "x\n", "a-b.md": "x\n", "ab.md": "x\n"}
+    )
+    loaded = Vault.load(root)
+    expected = ["Di Ng A", "Di Ng", "a-b", "a/b", "ab"]
+    assert list(loaded.notes) == expected
+    (root / "Di Ng.md").write_text("y\n")
+    loaded.update(["Di Ng.md"])
+    assert list(loaded.notes) == expected
+    (root / "New.md").write_text("z\n")
+    loaded.update(["New.md"])
+    assert list(loaded.notes) == list(Vault.load(root).notes)

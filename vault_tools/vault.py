@@ -324,7 +324,7 @@ class Vault:
     # -- incremental -------------------------------------------------------------
 
     _sorted_notes: dict[str, Note] | None = None
-    """``notes`` as ``update`` last left it, sorted by id: while ``notes`` is still that
+    """``notes`` as ``update`` last left it, sorted by path: while ``notes`` is still that
     dict and no note was added to it, it is still sorted."""
 
     def update(self, paths: Iterable[str | os.PathLike[str]]) -> set[str]:
@@ -385,7 +385,9 @@ class Vault:
                 moved = True
         if affected:
             if added or self.notes is not self._sorted_notes:
-                self.notes = self._sorted_notes = dict(sorted(self.notes.items()))
+                self.notes = self._sorted_notes = dict(
+                    sorted(self.notes.items(), key=_by_path)  # the order load gives them
+                )
             if (
                 (moved or added)
                 and "resolver" in self.__dict__
@@ -583,6 +585,10 @@ class _Receiver:
 
 def _path_of(item: tuple[str, Any]) -> str:
     return item[0]
+
+
+def _by_path(item: tuple[str, Note]) -> str:
+    return item[1].path
 
 
 def _is_utf8(name: str) -> bool:
