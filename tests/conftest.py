@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +38,23 @@ def make_vault(tmp_path: Path) -> Callable[[VaultFiles], Path]:
         return write_vault(tmp_path / name, files)
 
     return make
+
+
+def age(root: Path, seconds: float = 60) -> None:
+    """Make every file look settled (older than the caches' racy window)."""
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def example_with_problems(root: Path) -> Path:
+    """A settled copy of the example vault at ``root``, with one more contact that has a
+    bad status and a broken link."""
+    shutil.copytree(EXAMPLE_VAULT, root)
+    (root / "contacts" / "Bad.md").write_text(contact(status="interviwed") + "[[Nowhere]]\n")
+    age(root)
+    return root
 
 
 def run_at_once(*arguments: str, copies: int = 4) -> list[tuple[int, bytes]]:

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLE_VAULT, contact, run_at_once
+from tests.conftest import age, contact, example_with_problems, run_at_once
 from vault_tools import cache, note_cache
 from vault_tools.cache import cached_lint
 from vault_tools.cli import cli
 
 TODAY = dt.date(2026, 12, 1)
-
-
-def age(root: Path, seconds: float = 60) -> None:
-    """Make every file look settled (older than the racy window)."""
-    past = time.time() - seconds
-    for path in root.rglob("*"):
-        if path.is_file():
-            os.utime(path, (past, past))
 
 
 def run(root: Path, **options: object) -> cache.LintRun:
@@ -33,11 +24,7 @@ def run(root: Path, **options: object) -> cache.LintRun:
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    root = tmp_path / "vault"
-    shutil.copytree(EXAMPLE_VAULT, root)
-    (root / "contacts" / "Bad.md").write_text(contact(status="interviwed") + "[[Nowhere]]\n")
-    age(root)
-    return root
+    return example_with_problems(tmp_path / "vault")
 
 
 def test_second_run_is_replayed_with_identical_results(vault):

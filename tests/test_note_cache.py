@@ -13,21 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLE_VAULT, contact, run_at_once
+from tests.conftest import age, contact, example_with_problems, run_at_once
 from vault_tools import note_cache
 from vault_tools.cli import cli
 from vault_tools.note_cache import NoteCache
 from vault_tools.vault import Vault
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def age(root: Path, seconds: float = 60) -> None:
-    """Make every file look settled (older than the racy window)."""
-    past = time.time() - seconds
-    for path in root.rglob("*"):
-        if path.is_file():
-            os.utime(path, (past, past))
 
 
 def load(root: Path, **options: object) -> Vault:
@@ -102,11 +94,7 @@ def replace_entry(relative: str, payload: bytes) -> None:
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    root = tmp_path / "vault"
-    shutil.copytree(EXAMPLE_VAULT, root)
-    (root / "contacts" / "Bad.md").write_text(contact(status="interviwed") + "[[Nowhere]]\n")
-    age(root)
-    return root
+    return example_with_problems(tmp_path / "vault")
 
 
 @pytest.fixture
