@@ -481,3 +481,30 @@ def test_a_save_made_as_ready_is_called_is_seen(small_vault: Path) -> None:
         watcher.stop.set()
         watcher.recorder.wake.set()
         thread.join(timeout=DEADLINE)
+
+
+def test_a_save_made_while_the_vault_is_read_at_start_is_seen(small_vault: Path) -> None:
+    """Between reading the vault and starting the observer (seconds, in a large vault)
+    no event can tell of a save, an added note or a removed one: the first round reads
+    again what changed since the reading began."""
+    vault = Vault.load(small_vault)
+    (small_vault / "contacts" / "Ann Lee.md").write_text(
+        contact(status="contacted", organization="Meanwhile"), "utf-8"
+    )
+    (small_vault / "contacts" / "Cy Dunn.md").unlink()
+    (small_vault / "contacts" / "Ed Fox.md").write_text(contact(), "utf-8")
+    lines: list[str] = []
+    watcher = Watcher(
+        vault,
+        WatchOptions(debounce=0.05, max_wait=0.5, today=TODAY),
+        report=lines.append,
+        message=lines.append,
+    )
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: "Meanwhile" in (row_of(small_vault, "Ann Lee") or ""), "the save")
+        assert rows(small_vault) == ["Ann Lee", "Bo Kim", "Ed Fox"]
+    finally:
+        watcher.stop.set()
+        thread.join(timeout=DEADLINE)

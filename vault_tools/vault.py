@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -47,6 +48,8 @@ class Vault:
         """Files and folders whose names are not UTF-8 (as Python holds such names, with
         lone surrogates), which are not read."""
         self.templates_folder = _templates_folder(root, config)
+        self.read_started: float | None = None
+        """When ``load`` began to read the files (``time.time()``), if it did."""
         self._ignored = (
             re.compile(
                 "|".join(f"(?:{_glob_regex(glob).pattern})" for glob in config.ignore),
@@ -85,6 +88,7 @@ class Vault:
             config if config is not None else load_config(root_path),
             follow_symlinks=follow_symlinks,
         )
+        vault.read_started = time.time()
         notes: list[tuple[str, os.DirEntry[str]]] = []
         for relative, entry in sorted(vault.walk_entries(), key=_path_of):
             if relative.lower().endswith(".md"):

@@ -254,6 +254,7 @@ class Watcher:
                 return 1
             if self.ready is not None:
                 self.ready()
+            self._read_what_changed_while_loading()
             self._first_round()
             while not self.stop.is_set():
                 problem = self._folder_problem(identity)
@@ -350,6 +351,32 @@ class Watcher:
                 return
             if not self.recorder.wake.wait(timeout=min(self.options.debounce, remaining)):
                 return
+
+    def _read_what_changed_while_loading(self) -> None:
+        """Read again the files saved while the vault was being read, before the observer
+        ran (seconds, in a large vault): no event will ever tell of those saves."""
+        started = self.vault.read_started
+        if started is None:
+            return
+        since = (started - 1.0) * 1e9  # a second's margin for coarse file times
+        listing = Vault(self.root, self.vault.config, follow_symlinks=self.vault.follow_symlinks)
+        on_disk: set[str] = set()
+        changed: set[str] = set()
+        for relative, entry in listing.walk_entries():
+            on_disk.add(relative)
+            try:
+                if entry.stat().st_mtime_ns < since:
+                    continue
+            except OSError:
+                pass  # gone since the listing: read again, as gone
+            changed.add(relative)
+        known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
+        changed |= on_disk ^ known  # files that appeared or went meanwhile
+        if changed:
+            try:
+                self.vault.update(changed)
+            except OSError as error:
+                self.message(f"could not re-read the vault: {error}")
 
     def _first_round(self) -> None:
         if self.options.lint:
