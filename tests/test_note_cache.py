@@ -47,7 +47,7 @@ def the_same(first: Vault, second: Vault) -> None:
 
 
 def notes_folder() -> Path:
-    (folder,) = note_cache.cache_folder().glob("notes-*")
+    (folder,) = note_cache.cache_folder().glob("notes-*.d")
     return folder
 
 
@@ -330,3 +330,28 @@ def test_values_shared_through_yaml_aliases_come_back_equal(vault, monkeypatch):
     assert counts == [len(second.notes)]
     assert second.notes["Aliased"].frontmatter == first.notes["Aliased"].frontmatter
     assert second.notes["Aliased"].frontmatter["copy"] == {"org": "Acme", "tags": ["a", "b"]}
+
+
+def test_caches_of_vaults_unused_for_months_are_removed(vault):
+    load(vault)
+    folder = note_cache.cache_folder()
+    months_ago = time.time() - (note_cache.UNUSED_DAYS + 1) * 86400
+    stale = [
+        folder / "notes-0123456789abcdef01234567.d",
+        folder / "lint-0123456789abcdef01234567.json",
+    ]
+    stale[0].mkdir()
+    (stale[0] / "00.pickle").write_bytes(b"old")
+    stale[1].write_text("{}")
+    others = [folder / "notes-of-mine", folder / "lint-notes.json", folder / "else.txt"]
+    others[0].mkdir()
+    for path in others[1:]:
+        path.write_text("not the tool's")
+    for path in [*stale, *others]:
+        os.utime(path, (months_ago, months_ago))
+    note = vault / "contacts" / "Bad.md"  # a change, so that the cache is written
+    note.write_text(contact(status="contacted"))
+    os.utime(note, (time.time() - 30, time.time() - 30))
+    load(vault)
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in others) and shard_files()

@@ -20,6 +20,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import time
 import zlib
 from pathlib import Path
@@ -168,9 +169,15 @@ class NoteCache:
         for relative, stamp in self._fresh.items():
             if stamp[1] < settled_before:
                 fresh[_shard_of(relative)].append((relative, stamp))
+        written = False
         for shard in range(SHARDS):
             if fresh[shard] or kept[shard].keys() != self._remembered[shard].keys():
                 self._write_shard(shard, kept[shard], fresh[shard])
+                written = True
+        with contextlib.suppress(OSError):
+            os.utime(self.folder)  # in use: see prune_unused
+        if written:
+            prune_unused(self.folder.parent)
 
     def _write_shard(
         self,
@@ -201,6 +208,34 @@ class NoteCache:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+
+UNUSED_DAYS = 90
+# Only names this tool makes (see cache_file), whatever else shares the folder.
+_OUR_FOLDER = re.compile(r"notes-[0-9a-f]{24}\.d")
+_OUR_FILE = re.compile(r"lint-[0-9a-f]{24}\.json")
+
+
+def prune_unused(folder: Path) -> None:
+    """Remove the caches in ``folder`` of vaults not read for UNUSED_DAYS (a vault moved
+    or deleted would otherwise keep its cache, about 4 KB a note, for ever)."""
+    import shutil
+
+    too_old = time.time() - UNUSED_DAYS * 86400
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime >= too_old:
+                continue
+            if _OUR_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            elif _OUR_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:
+            continue
 
 
 SHARDS = 32
