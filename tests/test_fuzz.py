@@ -498,15 +498,24 @@ def test_index_changes_only_the_lines_between_the_markers_and_twice_nothing(
         home = root / "Home.md"
         home.write_bytes(data)
         index_vault(root, rendered)
-        new_data = home.read_bytes()
-        assert new_data.startswith(BOM) == data.startswith(BOM)
-        new_text = new_data.removeprefix(BOM).decode("utf-8")
-        if newline == "\r\n":
-            assert new_text.count("\n") == new_text.count("\r\n")
-        assert_only_blocks_changed(data.removeprefix(BOM).decode("utf-8"), new_text)
-        index_vault(root, rendered)
-        assert home.read_bytes() == new_data
-        assert up_to_date(root, rendered)
+        assert_rewritten_in_place(root, data, newline, rendered)
+
+
+def assert_rewritten_in_place(
+    root: Path, data: bytes, newline: str, rendered: dict[str, str]
+) -> None:
+    """Home.md, once indexed from ``data``: the byte-order mark and line ending kept,
+    only the lines between markers changed, and a second run writes nothing."""
+    home = root / "Home.md"
+    new_data = home.read_bytes()
+    assert new_data.startswith(BOM) == data.startswith(BOM)
+    new_text = new_data.removeprefix(BOM).decode("utf-8")
+    if newline == "\r\n":
+        assert new_text.count("\n") == new_text.count("\r\n")
+    assert_only_blocks_changed(data.removeprefix(BOM).decode("utf-8"), new_text)
+    index_vault(root, rendered)
+    assert home.read_bytes() == new_data
+    assert up_to_date(root, rendered)
 
 
 def valid_view(vault: Vault, block: Block) -> bool:
@@ -630,13 +639,7 @@ def test_index_and_lint_agree_on_the_blocks_of_any_note(
                 assert new_block.content == "\n" + block_content(rendered[old_block.view]) + "\n"
             else:
                 assert new_block.content == old_block.content
-        assert new_data.startswith(BOM) == data.startswith(BOM)
-        if newline == "\r\n":
-            assert new_text.count("\n") == new_text.count("\r\n")
-        assert_only_blocks_changed(data.removeprefix(BOM).decode("utf-8"), new_text)
-        index_vault(root, rendered)
-        assert home.read_bytes() == new_data
-        assert up_to_date(root, rendered)
+        assert_rewritten_in_place(root, data, newline, rendered)
 
 
 # -- the frontmatter editor ----------------------------------------------------------------
