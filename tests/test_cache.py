@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import age, contact, example_with_problems, run_at_once
-from vault_tools import cache, note_cache
+from vault_tools import cache, user_cache
 from vault_tools.cache import cached_lint
 from vault_tools.cli import cli
 
@@ -80,7 +80,7 @@ def test_recent_changes_are_not_remembered(tmp_path):
 @pytest.mark.parametrize("content", ["", "{", "[]", '{"format": 1, "key": 5}', "\x00\xff"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(vault, content):
     run(vault)
-    (file,) = note_cache.cache_folder().glob("lint-*.json")
+    (file,) = user_cache.cache_folder().glob("lint-*.json")
     file.write_text(content, encoding="latin-1")
     assert run(vault).from_cache is False
     assert run(vault).from_cache is True
@@ -98,8 +98,8 @@ def test_concurrent_runs_on_the_same_vault(vault):
     runs = run_at_once("lint", str(vault), "--format", "json", "--today", "2026-12-01")
     assert {code for code, _ in runs} == {1}
     assert len({out for _, out in runs}) == 1
-    assert len(list(note_cache.cache_folder().glob("lint-*.json"))) == 1
-    assert not list(note_cache.cache_folder().glob(".lint-*"))
+    assert len(list(user_cache.cache_folder().glob("lint-*.json"))) == 1
+    assert not list(user_cache.cache_folder().glob(".lint-*"))
 
 
 def test_cli_no_cache_and_cached_output_are_the_same(vault):

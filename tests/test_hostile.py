@@ -134,7 +134,7 @@ def test_a_file_deleted_or_replaced_between_listing_and_reading(
     make_vault, monkeypatch: pytest.MonkeyPatch, note_cache: bool
 ) -> None:
     root = make_vault({"gone.md": "x", "now a folder.md": "x", "kept.md": "x"})
-    listing = Vault.walk_entries
+    listing = Vault.walk_files
 
     def list_then_change(vault: Vault):  # type: ignore[no-untyped-def]
         listed = list(listing(vault))
@@ -143,7 +143,7 @@ def test_a_file_deleted_or_replaced_between_listing_and_reading(
         (root / "now a folder.md").mkdir()
         yield from listed
 
-    monkeypatch.setattr(Vault, "walk_entries", list_then_change)
+    monkeypatch.setattr(Vault, "walk_files", list_then_change)
     vault = Vault.load(root, note_cache=note_cache)
     assert sorted(vault.notes) == ["kept"]
     assert [(item.path, item.rule) for item in vault.diagnostics_from_reading()] == [

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import age, contact, example_with_problems, run_at_once
-from vault_tools import note_cache
+from vault_tools import note_cache, user_cache
 from vault_tools.cli import cli
 from vault_tools.note_cache import NoteCache
 from vault_tools.vault import Vault
@@ -47,7 +47,7 @@ def the_same(first: Vault, second: Vault) -> None:
 
 
 def notes_folder() -> Path:
-    (folder,) = note_cache.cache_folder().glob("notes-*.d")
+    (folder,) = user_cache.cache_folder().glob("notes-*.d")
     return folder
 
 
@@ -182,10 +182,10 @@ def test_other_code_is_never_trusted(vault, monkeypatch):
 
 
 def test_the_code_stamp_follows_the_tool_s_version(monkeypatch):
-    before = note_cache.code_stamp()
-    assert note_cache.code_stamp() == before
-    monkeypatch.setattr(note_cache, "__version__", "999")
-    assert note_cache.code_stamp() != before
+    before = user_cache.code_stamp()
+    assert user_cache.code_stamp() == before
+    monkeypatch.setattr(user_cache, "__version__", "999")
+    assert user_cache.code_stamp() != before
 
 
 def test_a_shard_cut_short_is_ignored(vault, monkeypatch):
@@ -255,7 +255,7 @@ def test_a_tampered_cache_cannot_run_code(vault):
     for file in shard_files():  # whole files, too
         file.write_bytes(pickle.dumps(Payload()))
     the_same(Vault.load(vault), load(vault))
-    assert not (note_cache.cache_folder() / "owned").exists()
+    assert not (user_cache.cache_folder() / "owned").exists()
 
 
 def test_recent_changes_are_not_remembered(vault, monkeypatch):
@@ -278,7 +278,7 @@ def test_concurrent_runs_on_the_same_vault(generated):
     runs = run_at_once(*arguments)
     assert {code for code, _ in runs} == {0}
     assert len({out for _, out in runs}) == 1
-    assert len(list(note_cache.cache_folder().glob("notes-*"))) == 1
+    assert len(list(user_cache.cache_folder().glob("notes-*"))) == 1
     assert not list(notes_folder().glob(".*"))  # no temporary file left
     assert run_at_once(*arguments, copies=1) == [runs[0]]
 
@@ -314,7 +314,7 @@ def test_no_cache_leaves_no_cache_behind(vault):
     runner = CliRunner()
     runner.invoke(cli, ["--no-cache", "graph", str(vault)])
     runner.invoke(cli, ["lint", "--no-cache", str(vault)])
-    assert not list(note_cache.cache_folder().glob("*"))
+    assert not list(user_cache.cache_folder().glob("*"))
     runner.invoke(cli, ["graph", str(vault)])
     assert shard_files()
 
@@ -334,8 +334,8 @@ def test_values_shared_through_yaml_aliases_come_back_equal(vault, monkeypatch):
 
 def test_caches_of_vaults_unused_for_months_are_removed(vault):
     load(vault)
-    folder = note_cache.cache_folder()
-    months_ago = time.time() - (note_cache.UNUSED_DAYS + 1) * 86400
+    folder = user_cache.cache_folder()
+    months_ago = time.time() - (user_cache.UNUSED_DAYS + 1) * 86400
     stale = [
         folder / "notes-0123456789abcdef01234567.d",
         folder / "lint-0123456789abcdef01234567.json",

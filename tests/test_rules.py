@@ -184,8 +184,13 @@ def test_unreadable_file_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
         def __getattr__(self, name: str) -> object:
             return getattr(os, name)
 
-        def scandir(self, path: str | os.PathLike[str]) -> object:
-            if Path(path) in locked:
+        def open(self, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> int:
+            if Path(path) in locked:  # a folder is listed through a descriptor
+                raise denied(path)
+            return os.open(path, *args, **kwargs)
+
+        def scandir(self, path: int | str | os.PathLike[str]) -> object:
+            if not isinstance(path, int) and Path(path) in locked:
                 raise denied(path)
             return os.scandir(path)
 

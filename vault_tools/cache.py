@@ -25,7 +25,7 @@ from vault_tools import __version__
 from vault_tools.config import CONFIG_FILE, Config
 from vault_tools.errors import VaultError
 from vault_tools.model import Diagnostic, Severity
-from vault_tools.note_cache import cache_file, code_stamp
+from vault_tools.user_cache import cache_file, code_stamp
 from vault_tools.vault import Vault, default_workers
 
 FORMAT = 1
@@ -68,10 +68,8 @@ def fingerprint(
     digest.update(json.dumps(header, sort_keys=True).encode())
     lines = []
     times = [0]
-    for relative, entry in vault.walk_entries():
-        try:
-            status = entry.stat()
-        except OSError:
+    for relative, status in vault.walk_files():
+        if status is None:
             lines.append(f"{relative}\0unreadable\n")
             continue
         lines.append(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n")

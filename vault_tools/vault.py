@@ -89,10 +89,10 @@ class Vault:
             follow_symlinks=follow_symlinks,
         )
         vault.read_started = time.time()
-        notes: list[tuple[str, os.DirEntry[str]]] = []
-        for relative, entry in sorted(vault.walk_entries(), key=_path_of):
+        notes: list[tuple[str, os.stat_result | None]] = []
+        for relative, status in sorted(vault.walk_files(), key=_path_of):
             if relative.lower().endswith(".md"):
-                notes.append((relative, entry))
+                notes.append((relative, status))
             else:
                 vault.attachments.add(relative)
         cache = None
@@ -108,22 +108,25 @@ class Vault:
 
     # -- reading ---------------------------------------------------------------
 
-    def walk_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
-        """Every file of the vault (hidden and ignored ones aside) with its directory entry,
-        without reading it. Folders that cannot be listed are recorded as diagnostics.
+    def walk_files(self) -> Iterator[tuple[str, os.stat_result | None]]:
+        """Every file of the vault (hidden and ignored ones aside) with its status (of the
+        file a followed symlink leads to), or None when that cannot be had (a file removed
+        since the listing). Folders that cannot be listed are recorded as diagnostics.
 
         Symlinks are skipped unless ``follow_symlinks`` is on; then those that lead inside
         the vault are followed, folders included, and a folder is never entered twice
         along one path (so a symlink loop ends). Symlinks that lead outside the vault are
         never followed.
         """
-        root_real = os.path.realpath(self.root)
+        root = os.fspath(self.root)
+        root_real = os.path.realpath(root)
         entered_through_links: set[str] = set()
         pending: list[tuple[str, frozenset[str]]] = [("", frozenset({root_real}))]
         while pending:
             folder, ancestors = pending.pop()
+            folder_path = os.path.join(root, folder) if folder else root
             try:
-                entries = list(os.scandir(self.root / folder if folder else self.root))
+                listing = _Listing(folder_path)
             except OSError as error:
                 self._record(
                     folder or ".",
@@ -137,37 +140,39 @@ class Vault:
                     ),
                 )
                 continue
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                relative = f"{folder}/{entry.name}" if folder else entry.name
-                if self.is_ignored(relative):
-                    continue
-                if not (entry.name.isascii() or _is_utf8(entry.name)):
-                    self._report_undecodable_name(relative)
-                    continue
-                try:
-                    if not entry.is_symlink():
-                        if entry.is_dir(follow_symlinks=False):
-                            real = os.path.realpath(entry.path)
+            with listing:
+                for entry in listing.entries:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    relative = f"{folder}/{name}" if folder else name
+                    if self.is_ignored(relative):
+                        continue
+                    if not (name.isascii() or _is_utf8(name)):
+                        self._report_undecodable_name(relative)
+                        continue
+                    try:
+                        if not entry.is_symlink():
+                            if entry.is_dir(follow_symlinks=False):
+                                real = os.path.realpath(os.path.join(folder_path, name))
+                                pending.append((relative, ancestors | {real}))
+                            elif entry.is_file(follow_symlinks=False):
+                                yield relative, _status(entry)
+                            continue
+                        if not self.follow_symlinks:
+                            continue
+                        real = os.path.realpath(os.path.join(folder_path, name))
+                        if not _inside(root_real, real):
+                            continue
+                        if entry.is_dir():
+                            if real in ancestors or real in entered_through_links:
+                                continue  # a loop, or a folder already read through a link
+                            entered_through_links.add(real)
                             pending.append((relative, ancestors | {real}))
-                        elif entry.is_file(follow_symlinks=False):
-                            yield relative, entry
+                        elif entry.is_file():
+                            yield relative, _status(entry)
+                    except OSError:
                         continue
-                    if not self.follow_symlinks:
-                        continue
-                    real = os.path.realpath(entry.path)
-                    if not _inside(root_real, real):
-                        continue
-                    if entry.is_dir():
-                        if real in ancestors or real in entered_through_links:
-                            continue  # a loop, or a folder already read through a link
-                        entered_through_links.add(real)
-                        pending.append((relative, ancestors | {real}))
-                    elif entry.is_file():
-                        yield relative, entry
-                except OSError:
-                    continue
 
     def _report_undecodable_name(self, relative: str) -> None:
         """A name the file system holds as bytes that are not UTF-8: shown with U+FFFD
@@ -194,7 +199,7 @@ class Vault:
 
     def _read_notes(
         self,
-        files: list[tuple[str, os.DirEntry[str]]],
+        files: list[tuple[str, os.stat_result | None]],
         workers: int,
         cache: NoteCache | None = None,
     ) -> None:
@@ -203,10 +208,8 @@ class Vault:
         reads: list[FileRead | None] = [None] * len(files)
         stamps: list[tuple[int, int] | None] = [None] * len(files)
         if cache is not None:
-            for index, (relative, entry) in enumerate(files):
-                try:
-                    status = entry.stat()  # of the file a followed symlink leads to
-                except OSError:
+            for index, (relative, status) in enumerate(files):
+                if status is None:
                     continue
                 stamps[index] = (status.st_size, status.st_mtime_ns)
                 reads[index] = cache.recall(relative, status.st_size, status.st_mtime_ns)
@@ -585,6 +588,44 @@ class _Receiver:
         except ChildProcessError:  # SIGCHLD ignored by the program: no status to read
             return None
         return None if self.failed or status != 0 else self.reads
+
+
+_SCAN_BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+"""Listing a folder through an open descriptor makes each file's status a lookup in that
+folder (fstatat) instead of a walk of its whole path again: a warm lint stats every file."""
+
+
+class _Listing:
+    """The entries of one folder, with the folder held open while they are examined (where
+    the platform can list a folder by descriptor)."""
+
+    def __init__(self, path: str) -> None:
+        self._descriptor: int | None = None
+        if not _SCAN_BY_DESCRIPTOR:
+            with os.scandir(path) as found:
+                self.entries = list(found)
+            return
+        self._descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            with os.scandir(self._descriptor) as found:
+                self.entries = list(found)
+        except OSError:
+            os.close(self._descriptor)
+            raise
+
+    def __enter__(self) -> _Listing:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+
+
+def _status(entry: os.DirEntry[str]) -> os.stat_result | None:
+    try:
+        return entry.stat()
+    except OSError:
+        return None
 
 
 def _path_of(item: tuple[str, Any]) -> str:

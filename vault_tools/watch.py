@@ -362,13 +362,10 @@ class Watcher:
         listing = Vault(self.root, self.vault.config, follow_symlinks=self.vault.follow_symlinks)
         on_disk: set[str] = set()
         changed: set[str] = set()
-        for relative, entry in listing.walk_entries():
+        for relative, status in listing.walk_files():
             on_disk.add(relative)
-            try:
-                if entry.stat().st_mtime_ns < since:
-                    continue
-            except OSError:
-                pass  # gone since the listing: read again, as gone
+            if status is not None and status.st_mtime_ns < since:
+                continue  # else changed, or gone since the listing: read again
             changed.add(relative)
         known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
         changed |= on_disk ^ known  # files that appeared or went meanwhile
@@ -420,7 +417,7 @@ class Watcher:
         attachments = set(self.vault.attachments)
         problems = {path: list(found) for path, found in self.vault.read_diagnostics.items()}
         try:
-            on_disk = {relative for relative, _ in self.vault.walk_entries()}
+            on_disk = {relative for relative, _ in self.vault.walk_files()}
             known = {note.path for note in notes.values()} | attachments | set(problems)
             touched = self.vault.update(on_disk | known)
         except OSError as error:
