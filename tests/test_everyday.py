@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -194,6 +195,23 @@ def test_list_empty_value_means_missing_or_present():
 def test_today_out_of_range_is_a_usage_error():
     result = run("agenda", str(EXAMPLE_VAULT), "--today", "9999-12-30")
     assert result.exit_code == 2
+    assert "choose a date between 1900 and 9000" in result.output
+
+
+@pytest.mark.parametrize(
+    "written", ["2026-13-01", "2026-02-30", "2026-11-3", "20261127", "+026-11-27"]
+)
+def test_today_must_be_a_real_date_written_year_month_day(written):
+    result = run("agenda", str(EXAMPLE_VAULT), "--today", written)
+    assert result.exit_code == 2
+    assert f"'{written}' is not a valid date (YYYY-MM-DD)" in result.output
+
+
+def test_today_sets_the_day_counted_from():
+    earlier = run("status", str(EXAMPLE_VAULT), "--today", "2026-10-01", "--format", "json")
+    later = run("status", str(EXAMPLE_VAULT), "--today", " 2026-12-01 ", "--format", "json")
+    assert earlier.exit_code == later.exit_code == 0
+    assert earlier.output != later.output
 
 
 def test_views_complete_in_index():

@@ -158,16 +158,31 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
-def _reasonable_day(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    if value is not None and not 1900 <= value.year <= 9000:
-        raise click.BadParameter("choose a date between 1900 and 9000")
-    return value
+class Day(click.ParamType):
+    """A date written YYYY-MM-DD, between 1900 and 9000. (click.DateTime would load the
+    strptime machinery: milliseconds of every run that pins --today.)"""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            digits = text[:4] + text[5:7] + text[8:]
+            if len(text) != 10 or text[4] != "-" or text[7] != "-" or not digits.isdigit():
+                raise ValueError
+            day = dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            self.fail(f"{value!r} is not a valid date (YYYY-MM-DD).", param, ctx)
+        if not 1900 <= day.year <= 9000:
+            self.fail("choose a date between 1900 and 9000", param, ctx)
+        return day
 
 
 today_option = click.option(
     "--today",
-    callback=_reasonable_day,
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=Day(),
     default=None,
     metavar="YYYY-MM-DD",
     help="The date to count from (default: today), for reproducible results.",
@@ -256,7 +271,7 @@ def lint(
     fail_on: str | None,
     exit_zero: bool,
     no_cache: bool,
-    today: dt.datetime | None,
+    today: dt.date | None,
 ) -> None:
     """Check every note of VAULT (default: the current folder).
 
@@ -282,7 +297,7 @@ def lint(
             root,
             select=split_rules(select),
             ignore=split_rules(ignore),
-            today=today.date() if today else dt.date.today(),
+            today=today or dt.date.today(),
             use_cache=using_cache() and not no_cache,
             follow_symlinks=following_symlinks(),
         )
@@ -508,7 +523,7 @@ def path(name: str, vault_path: str | None, every: bool) -> None:
     help="How many top referrers to show.",
 )
 @today_option
-def stats(vault: str | None, output_format: str, top: int, today: dt.datetime | None) -> None:
+def stats(vault: str | None, output_format: str, top: int, today: dt.date | None) -> None:
     """Count contacts and referrals and answer where your network came from.
 
     Top referrers and their reach, the longest chain, referred people not yet
@@ -524,9 +539,7 @@ def stats(vault: str | None, output_format: str, top: int, today: dt.datetime | 
     from vault_tools.render.stats import stats_text
 
     loaded = open_vault(vault)
-    numbers = referral_stats(
-        loaded, referral_graph(loaded), top=top, today=today.date() if today else None
-    )
+    numbers = referral_stats(loaded, referral_graph(loaded), top=top, today=today)
     if output_format == "json":
         click.echo(json.dumps(numbers, indent=2, ensure_ascii=False))
     else:
@@ -562,7 +575,7 @@ def index(
     show_diff: bool,
     force: bool,
     views: tuple[str, ...],
-    today: dt.datetime | None,
+    today: dt.date | None,
 ) -> None:
     """Regenerate the generated blocks in the notes of VAULT.
 
@@ -597,9 +610,7 @@ def index(
     unknown = [view for view in views if view not in VIEWS]
     if unknown:
         fail(f"unknown view {unknown[0]!r} (views: {', '.join(sorted(VIEWS))})")
-    plan = plan_index(
-        loaded, today=today.date() if today else None, force=force, views=set(views) or None
-    )
+    plan = plan_index(loaded, today=today, force=force, views=set(views) or None)
     if plan.diagnostics:
         click.echo(as_text(plan.diagnostics), nl=False, err=True)
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
@@ -673,7 +684,7 @@ def watch(
     debounce: float,
     max_wait: float,
     no_lint: bool,
-    today: dt.datetime | None,
+    today: dt.date | None,
 ) -> None:
     """Keep the generated blocks of VAULT current while you edit its notes.
 
@@ -695,7 +706,7 @@ def watch(
         debounce=debounce,
         max_wait=max_wait,
         lint=not no_lint,
-        today=today.date() if today else None,
+        today=today,
     )
     watcher = Watcher(
         loaded,
@@ -865,7 +876,7 @@ def new_contact(
 @click.option(
     "--date",
     "day",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=Day(),
     default=None,
     metavar="YYYY-MM-DD",
     help="The day of the interview (default: today).",
@@ -898,7 +909,7 @@ def new_contact(
 def new_interview(
     name: str,
     vault_path: str | None,
-    day: dt.datetime | None,
+    day: dt.date | None,
     at: dt.datetime | None,
     interview_format: str | None,
     location: str | None,
@@ -935,7 +946,7 @@ def new_interview(
         planned = plan_interview(
             loaded,
             name,
-            date=day.date() if day else dt.date.today(),
+            date=day or dt.date.today(),
             time=at.time() if at else None,
             fields=fields,
             questions=chosen,
@@ -958,7 +969,7 @@ def new_interview(
 @vault_option
 @today_option
 def set_command(
-    name: str, assignments: tuple[str, ...], vault_path: str | None, today: dt.datetime | None
+    name: str, assignments: tuple[str, ...], vault_path: str | None, today: dt.date | None
 ) -> None:
     """Change frontmatter fields of the note NAME (title, alias or id).
 
@@ -984,7 +995,7 @@ def set_command(
                 "write the note id"
             )
         fail(f"no note named {name!r} in {loaded.root}")
-    day = today.date() if today else dt.date.today()
+    day = today or dt.date.today()
     try:
         parsed = [parse_assignment(text, day) for text in assignments]
         written, _ = set_fields(loaded, found[0], parsed)
@@ -1042,7 +1053,7 @@ def questions(categories: tuple[str, ...], vault_path: str | None, output_format
 @vault_argument
 @today_option
 @format_option("text", "json")
-def agenda(vault: str | None, today: dt.datetime | None, output_format: str) -> None:
+def agenda(vault: str | None, today: dt.date | None, output_format: str) -> None:
     """What needs doing now, most urgent first, each item naming its note.
 
     Thank-you notes due and overdue; follow-ups by the 3B7 rule (no reply after 3
@@ -1059,7 +1070,7 @@ def agenda(vault: str | None, today: dt.datetime | None, output_format: str) -> 
     from vault_tools.render.agenda import agenda_text
 
     loaded = open_vault(vault)
-    items = build_agenda(loaded, today.date() if today else dt.date.today())
+    items = build_agenda(loaded, today or dt.date.today())
     if output_format == "json":
         click.echo(json.dumps([item.to_dict() for item in items], indent=2, ensure_ascii=False))
     else:
@@ -1070,7 +1081,7 @@ def agenda(vault: str | None, today: dt.datetime | None, output_format: str) -> 
 @vault_argument
 @today_option
 @format_option("text", "json")
-def status(vault: str | None, today: dt.datetime | None, output_format: str) -> None:
+def status(vault: str | None, today: dt.date | None, output_format: str) -> None:
     """The pipeline at a glance: contacts per status, interviews per month, thank-you
     rate, people interviewed per field, referrals per interview.
 
@@ -1083,7 +1094,7 @@ def status(vault: str | None, today: dt.datetime | None, output_format: str) -> 
     from vault_tools.render.pipeline import status_text
 
     loaded = open_vault(vault)
-    numbers = pipeline_status(loaded, today.date() if today else dt.date.today())
+    numbers = pipeline_status(loaded, today or dt.date.today())
     if output_format == "json":
         click.echo(json.dumps(numbers, indent=2, ensure_ascii=False))
     else:
@@ -1240,7 +1251,7 @@ def write_output(content: str | bytes, output: str | None) -> None:
 )
 @today_option
 def export_ics(
-    vault: str | None, output: str | None, timezone: str | None, today: dt.datetime | None
+    vault: str | None, output: str | None, timezone: str | None, today: dt.date | None
 ) -> None:
     """Interviews as calendar events; thank-yous due and 3B7 follow-ups as to-dos.
 
@@ -1255,9 +1266,7 @@ def export_ics(
 
     loaded = open_vault(vault)
     try:
-        content = to_ics(
-            loaded, today=today.date() if today else dt.date.today(), timezone=timezone
-        )
+        content = to_ics(loaded, today=today or dt.date.today(), timezone=timezone)
     except ValueError as error:
         fail(str(error))
     write_output(content, output)
@@ -1319,7 +1328,7 @@ def list_command(
     conditions: tuple[str, ...],
     sort: str | None,
     output_format: str,
-    today: dt.datetime | None,
+    today: dt.date | None,
 ) -> None:
     """List contacts or interviews, filtered on any frontmatter field.
 
@@ -1337,9 +1346,7 @@ def list_command(
         parsed = [parse_condition(text) for text in conditions]
     except QueryError as error:
         fail(str(error))
-    notes = select_notes(
-        loaded, kind[:-1], parsed, sort=sort, today=today.date() if today else dt.date.today()
-    )
+    notes = select_notes(loaded, kind[:-1], parsed, sort=sort, today=today or dt.date.today())
     click.echo(render_list(notes, kind, output_format), nl=False)
     click.echo(f"{_count(len(notes), kind[:-1])}", err=True)
 
@@ -1411,9 +1418,7 @@ def draft_outreach(name: str, vault_path: str | None, mailto: bool) -> None:
 @draft.command("thank-you")
 @draft_options
 @today_option
-def draft_thank_you(
-    name: str, vault_path: str | None, mailto: bool, today: dt.datetime | None
-) -> None:
+def draft_thank_you(name: str, vault_path: str | None, mailto: bool, today: dt.date | None) -> None:
     """A thank-you for the latest interview with NAME: what you discussed, whom they
     suggested. Override the wording with templates/thank-you.md.
 
@@ -1425,9 +1430,7 @@ def draft_thank_you(
 
     loaded = open_vault(vault_path)
     try:
-        made = thank_you(
-            loaded, find_contact(loaded, name), today.date() if today else dt.date.today()
-        )
+        made = thank_you(loaded, find_contact(loaded, name), today or dt.date.today())
     except DraftError as error:
         fail(str(error))
     show_draft(made, mailto)
