@@ -66,17 +66,16 @@ def fingerprint(
         "follow_symlinks": vault.follow_symlinks,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
-    lines = []
-    times = [0]
-    for relative, status in vault.walk_files():
-        if status is None:
-            lines.append(f"{relative}\0unreadable\n")
-            continue
-        lines.append(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n")
-        times.append(status.st_mtime_ns)
+    files = list(vault.walk_files())
+    lines = [
+        f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n"
+        if status is not None
+        else f"{relative}\0unreadable\n"
+        for relative, status in files
+    ]
     lines.sort()  # in path order: "\0", which ends each path, sorts before any character
     digest.update("".join(lines).encode("utf-8", "surrogateescape"))
-    newest = max(times)
+    newest = max((status.st_mtime_ns for _, status in files if status is not None), default=0)
     for path in _inputs(vault.root, vault.config):
         try:
             digest.update(path.read_bytes())

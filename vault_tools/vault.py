@@ -120,6 +120,7 @@ class Vault:
         """
         root = os.fspath(self.root)
         root_real = os.path.realpath(root)
+        ignored = self._ignored
         entered_through_links: set[str] = set()
         pending: list[tuple[str, frozenset[str]]] = [("", frozenset({root_real}))]
         while pending:
@@ -140,37 +141,35 @@ class Vault:
                     ),
                 )
                 continue
+            prefix = f"{folder}/" if folder else ""
             with listing:
                 for entry in listing.entries:
                     name = entry.name
-                    if name.startswith("."):
+                    if name[0] == ".":
                         continue
-                    relative = f"{folder}/{name}" if folder else name
-                    if self.is_ignored(relative):
+                    relative = prefix + name
+                    if ignored is not None and ignored.match(relative) is not None:
                         continue
                     if not (name.isascii() or _is_utf8(name)):
                         self._report_undecodable_name(relative)
                         continue
                     try:
-                        if not entry.is_symlink():
-                            if entry.is_dir(follow_symlinks=False):
-                                real = os.path.realpath(os.path.join(folder_path, name))
-                                pending.append((relative, ancestors | {real}))
-                            elif entry.is_file(follow_symlinks=False):
-                                yield relative, _status(entry)
-                            continue
-                        if not self.follow_symlinks:
-                            continue
-                        real = os.path.realpath(os.path.join(folder_path, name))
-                        if not _inside(root_real, real):
-                            continue
-                        if entry.is_dir():
-                            if real in ancestors or real in entered_through_links:
-                                continue  # a loop, or a folder already read through a link
-                            entered_through_links.add(real)
-                            pending.append((relative, ancestors | {real}))
-                        elif entry.is_file():
+                        if entry.is_file(follow_symlinks=False):  # the usual case, first
                             yield relative, _status(entry)
+                        elif entry.is_dir(follow_symlinks=False):
+                            real = os.path.realpath(os.path.join(folder_path, name))
+                            pending.append((relative, ancestors | {real}))
+                        elif self.follow_symlinks and entry.is_symlink():
+                            real = os.path.realpath(os.path.join(folder_path, name))
+                            if not _inside(root_real, real):
+                                continue
+                            if entry.is_dir():
+                                if real in ancestors or real in entered_through_links:
+                                    continue  # a loop, or a folder already read through a link
+                                entered_through_links.add(real)
+                                pending.append((relative, ancestors | {real}))
+                            elif entry.is_file():
+                                yield relative, _status(entry)
                     except OSError:
                         continue
 
