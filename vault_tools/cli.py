@@ -1456,6 +1456,62 @@ def completion(shell: str) -> None:
     click.echo(completer(cli, {}, "vault-tools", "_VAULT_TOOLS_COMPLETE").source())
 
 
+@cli.group()
+def cache() -> None:
+    """See or remove the caches kept outside the vault.
+
+    Lint results and parsed notes are remembered in the user's cache folder
+    ($VAULT_TOOLS_CACHE, else $XDG_CACHE_HOME/vault-tools, else ~/.cache/vault-tools),
+    never in the vault. Removing them is always safe: the next run rebuilds them.
+
+    \b
+    Examples:
+      vault-tools cache info
+      vault-tools cache clear example_vault
+      vault-tools cache clear --all
+    """
+
+
+@cache.command("info")
+@vault_argument
+@format_option("text", "json")
+def cache_info(vault: str | None, output_format: str) -> None:
+    """Show where the caches are, and the size of those of VAULT and of every vault."""
+    from vault_tools.user_cache import usage
+    from vault_tools.vault import find_vault_root
+
+    found = usage(Path(vault) if vault is not None else find_vault_root(Path.cwd()))
+    if output_format == "json":
+        click.echo(json.dumps(found, indent=2))
+        return
+    click.echo(f"Cache folder: {found['folder']}")
+    click.echo(f"This vault: {_megabytes(found['vault']['bytes'])}")
+    every = found["all"]
+    click.echo(f"All vaults: {_megabytes(every['bytes'])} ({_count(every['vaults'], 'vault')})")
+
+
+@cache.command("clear")
+@vault_argument
+@click.option("--all", "every_vault", is_flag=True, help="Remove the caches of every vault.")
+def cache_clear(vault: str | None, every_vault: bool) -> None:
+    """Remove the caches of VAULT (default: the vault found from here), or all."""
+    from vault_tools.user_cache import clear
+    from vault_tools.vault import find_vault_root
+
+    if every_vault and vault is not None:
+        fail("give a VAULT or --all, not both")
+    if every_vault:
+        click.echo(f"Removed the caches of every vault ({_megabytes(clear(None))}).", err=True)
+        return
+    root = Path(vault) if vault is not None else find_vault_root(Path.cwd())
+    freed = clear(root)
+    click.echo(f"Removed the caches of {shown_path(root)} ({_megabytes(freed)}).", err=True)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 

@@ -10,6 +10,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from vault_tools import __version__
 
@@ -52,20 +53,87 @@ _OUR_FILE = re.compile(r"lint-[0-9a-f]{24}\.json")
 def prune_unused(folder: Path) -> None:
     """Remove the caches in ``folder`` of vaults not read for UNUSED_DAYS (a vault moved
     or deleted would otherwise keep its cache, about 4 KB a note, for ever)."""
-    import shutil
-
     too_old = time.time() - UNUSED_DAYS * 86400
+    for entry in _our_caches(folder):
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < too_old:
+                _remove(entry)
+        except OSError:
+            continue
+
+
+def usage(root: Path) -> dict[str, Any]:
+    """Where the caches are and the bytes they take: the vault at ``root``'s, and every
+    vault's (as ``{"folder", "vault": {"bytes"}, "all": {"bytes", "vaults"}}``)."""
+    folder = cache_folder()
+    this_vault = _names_of(root)
+    sizes = {entry.name: _size(entry) for entry in _our_caches(folder)}
+    return {
+        "folder": str(folder),
+        "vault": {"bytes": sum(size for name, size in sizes.items() if name in this_vault)},
+        "all": {"bytes": sum(sizes.values()), "vaults": len({_vault_of(name) for name in sizes})},
+    }
+
+
+def clear(root: Path | None) -> int:
+    """Remove the caches of the vault at ``root``, or of every vault when None; the bytes
+    freed. Only names this tool makes are removed, and the next run rebuilds them."""
+    wanted = _names_of(root) if root is not None else None
+    freed = 0
+    for entry in _our_caches(cache_folder()):
+        if wanted is None or entry.name in wanted:
+            size = _size(entry)
+            if _remove(entry):
+                freed += size
+    return freed
+
+
+def _names_of(root: Path) -> set[str]:
+    return {cache_file(root, "notes", "d").name, cache_file(root, "lint", "json").name}
+
+
+def _vault_of(name: str) -> str:
+    return name.split("-", 1)[1][:24]
+
+
+def _our_caches(folder: Path) -> list[os.DirEntry[str]]:
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return
+        return []
+    ours = []
     for entry in entries:
         try:
-            if entry.stat(follow_symlinks=False).st_mtime >= too_old:
-                continue
-            if _OUR_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            elif _OUR_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
+            if (_OUR_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)) or (
+                _OUR_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+            ):
+                ours.append(entry)
         except OSError:
             continue
+    return ours
+
+
+def _size(entry: os.DirEntry[str]) -> int:
+    """The bytes of a cache file, or of the files of a cache folder (which holds no
+    folders)."""
+    try:
+        if not entry.is_dir(follow_symlinks=False):
+            return entry.stat(follow_symlinks=False).st_size
+        with os.scandir(entry.path) as inside:
+            return sum(item.stat(follow_symlinks=False).st_size for item in inside)
+    except OSError:
+        return 0
+
+
+def _remove(entry: os.DirEntry[str]) -> bool:
+    """Remove a cache file or folder; False when it could not be removed."""
+    import shutil
+
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+    except OSError:
+        return not os.path.lexists(entry.path)
+    return True

@@ -10,7 +10,6 @@ import contextlib
 import gc
 import json
 import os
-import pickle
 import re
 import threading
 import time
@@ -526,6 +525,8 @@ def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
     """A child process that reads ``chunk`` and pickles its FileReads into a pipe, a batch
     at a time (so that it holds one batch, not its whole slice); its pid and the pipe's
     reading end, or None when no process can be started."""
+    import pickle  # here, not at the top: a replayed lint never parses
+
     try:
         reading, writing = os.pipe()
     except OSError:
@@ -568,6 +569,8 @@ class _Receiver:
         self._thread.start()
 
     def _receive(self) -> None:
+        import pickle
+
         try:
             with self._pipe:
                 while True:
