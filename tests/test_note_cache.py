@@ -319,7 +319,10 @@ def test_no_cache_leaves_no_cache_behind(vault):
     assert shard_files()
 
 
-def test_values_shared_through_yaml_aliases_come_back_equal(vault, monkeypatch):
+@pytest.mark.parametrize("memo", [True, False], ids=["with memo", "large note, no memo"])
+def test_values_shared_through_yaml_aliases_come_back_equal(vault, monkeypatch, memo):
+    if not memo:
+        monkeypatch.setattr(note_cache, "MEMO_UP_TO", 0)
     (vault / "Aliased.md").write_text(
         "---\nbase: &base {org: Acme, tags: [a, b]}\ncopy: *base\nlist: [*base, *base]\n---\n"
     )

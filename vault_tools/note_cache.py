@@ -59,13 +59,19 @@ class _RecordsOnly(pickle.Unpickler):
         return found
 
 
+MEMO_UP_TO = 5_000
+"""Links and positions above which a note is pickled without a memo."""
+
+
 def _pickled(read: FileRead) -> bytes:
-    """``read`` as a pickle, made without the memo that would index every object of a
-    large note (a note of 250,000 links would need 100 MB more to be pickled). Objects
-    met twice (a YAML alias) are written twice; one that contains itself cannot be."""
+    """``read`` as a pickle. The memo (which writes a repeated object, or class, once) makes
+    it smaller and a third quicker, but indexes every object: a large note (the Home note
+    of 250,000 links would need 100 MB more) is pickled without it. Without a memo,
+    objects met twice (a YAML alias) are written twice; one that contains itself cannot be."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, 5)
-    pickler.fast = True
+    note = read.note
+    pickler.fast = note is not None and len(note.links) + len(note.positions) > MEMO_UP_TO
     pickler.dump(read)
     return buffer.getvalue()
 
