@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from pathlib import Path
 
 import pytest
 
-import vault_tools.vault as vault_module
 from tests.conftest import contact
+from vault_tools import forked
 from vault_tools.config import Config, TypeMatch
 from vault_tools.vault import Vault, VaultError, find_vault_root
 
@@ -188,7 +189,7 @@ def test_workers_read_exactly_what_one_process_reads(make_vault, monkeypatch):
     files = {path: data for path, data in every.items() if len(data) < 100_000}
     files |= {f"contacts/Person {n}.md": contact() for n in range(30)}
     root = make_vault(files)
-    monkeypatch.setattr(vault_module, "PARALLEL_MIN_NOTES", 1)
+    monkeypatch.setattr(forked, "PARALLEL_MIN_NOTES", 1)
     one = loaded_state(Vault.load(root))
     for workers in (2, 3, 7):
         assert loaded_state(Vault.load(root, workers=workers)) == one
@@ -197,13 +198,13 @@ def test_workers_read_exactly_what_one_process_reads(make_vault, monkeypatch):
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes are forked")
 def test_a_failed_worker_is_made_up_for_in_the_main_process(make_vault, monkeypatch):
     root = make_vault({f"n{n}.md": contact() for n in range(20)})
-    monkeypatch.setattr(vault_module, "PARALLEL_MIN_NOTES", 1)
+    monkeypatch.setattr(forked, "PARALLEL_MIN_NOTES", 1)
     one = loaded_state(Vault.load(root))
 
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("the worker dies")
 
-    monkeypatch.setattr(vault_module.pickle, "dump", broken)  # only workers pickle
+    monkeypatch.setattr(pickle, "dump", broken)  # only the children pickle
     assert loaded_state(Vault.load(root, workers=2)) == one
 
 
@@ -211,12 +212,12 @@ def test_no_worker_is_forked_while_other_threads_run(make_vault, monkeypatch):
     import threading
 
     root = make_vault({f"n{n}.md": contact() for n in range(20)})
-    monkeypatch.setattr(vault_module, "PARALLEL_MIN_NOTES", 1)
+    monkeypatch.setattr(forked, "PARALLEL_MIN_NOTES", 1)
 
     def no_fork() -> int:
         raise AssertionError("forked while another thread runs")
 
-    monkeypatch.setattr(vault_module.os, "fork", no_fork, raising=False)
+    monkeypatch.setattr(forked.os, "fork", no_fork, raising=False)
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()

@@ -24,9 +24,10 @@ from typing import Any
 from vault_tools import __version__
 from vault_tools.config import CONFIG_FILE, Config
 from vault_tools.errors import VaultError
+from vault_tools.forked import default_workers
 from vault_tools.model import Diagnostic, Severity
 from vault_tools.user_cache import cache_file, code_stamp
-from vault_tools.vault import Vault, default_workers
+from vault_tools.vault import Vault
 
 FORMAT = 1
 
@@ -185,14 +186,13 @@ def cached_lint(
         raise VaultError(
             f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
         )
+    workers = default_workers()
     vault = Vault.load(
-        root,
-        config,
-        follow_symlinks=follow_symlinks,
-        workers=default_workers(),
-        note_cache=use_cache,
+        root, config, follow_symlinks=follow_symlinks, workers=workers, note_cache=use_cache
     )
-    diagnostics = lint(vault, select_rules=select, ignore_rules=ignore, today=today)
+    diagnostics = lint(
+        vault, select_rules=select, ignore_rules=ignore, today=today, workers=workers
+    )
     if fingerprinted is not None and fingerprinted.settled:
         store(root, fingerprinted.key, diagnostics, len(vault.notes))
     return LintRun(diagnostics, len(vault.notes), from_cache=False, config=config)

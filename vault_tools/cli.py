@@ -58,7 +58,8 @@ def open_vault(path: str | None) -> Vault:
     """The vault at ``path``; without one, the nearest folder upwards that holds
     ``.vault-tools.toml`` or ``.obsidian/`` (as git finds its repository), else ".".
     """
-    from vault_tools.vault import Vault, default_workers, find_vault_root
+    from vault_tools.forked import default_workers
+    from vault_tools.vault import Vault, find_vault_root
 
     return Vault.load(
         Path(path) if path is not None else find_vault_root(Path.cwd()),
@@ -158,7 +159,7 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
-class Day(click.ParamType):
+class Day(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
     """A date written YYYY-MM-DD, between 1900 and 9000. (click.DateTime would load the
     strptime machinery: milliseconds of every run that pins --today.)"""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
+from vault_tools import forked
 from vault_tools.model import Diagnostic, Severity
-from vault_tools.rules import LintContext, all_checks
+from vault_tools.rules import Check, LintContext, all_checks
 from vault_tools.rules.registry import diagnostic, select
 from vault_tools.vault import Vault, gc_paused
 
@@ -26,6 +28,7 @@ def lint(
     ignore_rules: Iterable[str] = (),
     today: dt.date | None = None,
     cancelled: Callable[[], bool] | None = None,
+    workers: int = 1,
 ) -> list[Diagnostic]:
     """Every diagnostic of the selected rules, sorted by path, line and column.
 
@@ -33,6 +36,8 @@ def lint(
     ``ignore_rules`` adds to its ``ignore``. Raises ValueError for an unknown rule.
     ``cancelled`` is asked between checks; when it answers True, LintCancelled is raised
     (``watch`` gives way to new changes rather than finish a lint they make stale).
+    ``workers`` above 1 lets the checks that may run apart do so in a forked child
+    process, on a large vault.
     """
     from vault_tools.schema import effective_schemas  # not needed to replay a cached run
 
@@ -45,12 +50,9 @@ def lint(
         schemas=effective_schemas(config, vault.root),
     )
     found: list[Diagnostic] = list(vault.diagnostics_from_reading())
+    checks = [registered for registered in all_checks() if chosen.intersection(registered.rules)]
     with gc_paused():
-        for registered in all_checks():
-            if cancelled is not None and cancelled():
-                raise LintCancelled
-            if chosen.intersection(registered.rules):
-                found.extend(registered.function(context))
+        found.extend(_run_checks(checks, context, cancelled, workers))
     suppressed = _suppressions(vault, found)
     kept = []
     for item in found:
@@ -61,6 +63,42 @@ def lint(
             item = dataclasses.replace(item, severity=severity)
         kept.append(item)
     return sorted(set(kept), key=Diagnostic.sort_key)
+
+
+def _run_checks(
+    checks: list[Check],
+    context: LintContext,
+    cancelled: Callable[[], bool] | None,
+    workers: int,
+) -> list[Diagnostic]:
+    apart: list[Check] = []
+    if (
+        workers > 1
+        and cancelled is None
+        and len(context.vault.notes) >= forked.PARALLEL_MIN_NOTES
+        and forked.can_fork()
+    ):
+        apart = [registered for registered in checks if registered.apart]
+    child = forked.start(partial(_diagnostics_of, apart, context)) if apart else None
+    if child is None:
+        apart = []
+    receiver = forked.Receiver(child) if child is not None else None
+    found: list[Diagnostic] = []
+    for registered in checks:
+        if cancelled is not None and cancelled():
+            raise LintCancelled
+        if registered not in apart:
+            found.extend(registered.function(context))
+    if receiver is not None:
+        received = receiver.result()
+        if received is None:  # the child failed: check here
+            received = next(_diagnostics_of(apart, context))
+        found.extend(received)
+    return found
+
+
+def _diagnostics_of(checks: list[Check], context: LintContext) -> Iterator[list[Diagnostic]]:
+    yield [item for registered in checks for item in registered.function(context)]
 
 
 def exit_code(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> int:

@@ -11,14 +11,14 @@ import gc
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vault_tools import forked
 from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
 from vault_tools.errors import VaultError
 from vault_tools.links import LinkResolver, Resolution, normalize
@@ -225,19 +225,22 @@ class Vault:
     def _read_files(self, relatives: list[str], workers: int) -> list[FileRead]:
         """Read and parse ``relatives``, in ``workers`` processes when there are many."""
         chunks = [relatives]
-        if workers > 1 and len(relatives) >= PARALLEL_MIN_NOTES and _can_fork():
+        if workers > 1 and len(relatives) >= forked.PARALLEL_MIN_NOTES and forked.can_fork():
             size = -(-len(relatives) // workers)
             chunks = [relatives[start : start + size] for start in range(0, len(relatives), size)]
-        # Every child is forked before the first receiving thread starts (see _can_fork).
-        children = [_fork_reader(self, chunk) for chunk in chunks[1:]]
-        receivers = [_Receiver(child) if child is not None else None for child in children]
+        children = [forked.start(partial(self._read_in_batches, chunk)) for chunk in chunks[1:]]
+        receivers = [forked.Receiver(child) if child else None for child in children]
         reads = [self._read_file(relative) for relative in chunks[0]]
         for chunk, receiver in zip(chunks[1:], receivers, strict=True):
             received = receiver.result() if receiver is not None else None
-            if received is None or len(received) != len(chunk):  # the worker failed: read here
+            if received is None or len(received) != len(chunk):  # the child failed: read here
                 received = [self._read_file(relative) for relative in chunk]
             reads.extend(received)
         return reads
+
+    def _read_in_batches(self, relatives: list[str]) -> Iterator[list[FileRead]]:
+        for start in range(0, len(relatives), _BATCH):
+            yield [self._read_file(relative) for relative in relatives[start : start + _BATCH]]
 
     def _read_file(self, relative: str) -> FileRead:
         """Read and parse one note; what this finds, without changing the vault."""
@@ -505,93 +508,6 @@ class FileRead:
     too_large: bool = False
 
 
-PARALLEL_MIN_NOTES = 2000
-"""Below this many notes, a worker process costs more than it saves."""
-
-
-def default_workers() -> int:
-    """Processes worth parsing a large vault in: the cores, up to four (the parsed notes
-    of each worker are sent back, which costs the main process too)."""
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
-def _can_fork() -> bool:
-    # A fork copies only the calling thread: with others running, a lock one of them
-    # held would stay locked in the child forever.
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def _fork_reader(vault: Vault, chunk: list[str]) -> tuple[int, int] | None:
-    """A child process that reads ``chunk`` and pickles its FileReads into a pipe, a batch
-    at a time (so that it holds one batch, not its whole slice); its pid and the pipe's
-    reading end, or None when no process can be started."""
-    import pickle  # here, not at the top: a replayed lint never parses
-
-    try:
-        reading, writing = os.pipe()
-    except OSError:
-        return None
-    pid, status = -1, 1
-    try:
-        pid = os.fork()
-        if pid == 0:  # the child, which leaves only through os._exit below
-            os.close(reading)
-            with os.fdopen(writing, "wb") as out:
-                for start in range(0, len(chunk), _BATCH):
-                    batch = chunk[start : start + _BATCH]
-                    pickle.dump([vault._read_file(relative) for relative in batch], out, 5)
-            status = 0
-    except OSError:
-        if pid != 0:  # no child was made
-            os.close(reading)
-            os.close(writing)
-            return None
-    finally:
-        if pid == 0:
-            os._exit(status)
-    os.close(writing)
-    return pid, reading
-
-
-_BATCH = 200
-
-
-class _Receiver:
-    """Unpickles what a reading child sends, in a thread, as it arrives: the child then
-    never waits on a full pipe, and no whole slice is ever held as one pickle."""
-
-    def __init__(self, child: tuple[int, int]) -> None:
-        self.pid, reading = child
-        self.reads: list[FileRead] = []
-        self.failed = False
-        self._pipe = os.fdopen(reading, "rb")
-        self._thread = threading.Thread(target=self._receive, daemon=True)
-        self._thread.start()
-
-    def _receive(self) -> None:
-        import pickle
-
-        try:
-            with self._pipe:
-                while True:
-                    try:
-                        batch = pickle.load(self._pipe)
-                    except EOFError:
-                        return  # the end (a torn stream shows as a short count)
-                    self.reads.extend(batch)
-        except Exception:  # noqa: BLE001 - a worker that died mid-batch sends a torn pickle
-            self.failed = True
-
-    def result(self) -> list[FileRead] | None:
-        """The FileReads of the slice, or None if the child failed."""
-        self._thread.join()
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:  # SIGCHLD ignored by the program: no status to read
-            return None
-        return None if self.failed or status != 0 else self.reads
-
-
 _SCAN_BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 """Listing a folder through an open descriptor makes each file's status a lookup in that
 folder (fstatat) instead of a walk of its whole path again: a warm lint stats every file."""
@@ -628,6 +544,10 @@ def _status(entry: os.DirEntry[str]) -> os.stat_result | None:
         return entry.stat()
     except OSError:
         return None
+
+
+_BATCH = 200
+"""Notes a reading child pickles at a time."""
 
 
 def _path_of(item: tuple[str, Any]) -> str:

@@ -42,16 +42,19 @@ CheckFunction = Callable[[LintContext], Iterable[Diagnostic]]
 class Check:
     rules: tuple[str, ...]
     function: CheckFunction
+    apart: bool = False
+    """May run in a child process while the others run (see lint.py)."""
 
 
 CHECKS: list[Check] = []
 
 
-def check(*rule_names: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check that emits diagnostics of ``rule_names``."""
+def check(*rule_names: str, apart: bool = False) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check that emits diagnostics of ``rule_names``. ``apart``: a long check
+    that needs nothing the others compute, worth running in a child process meanwhile."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        CHECKS.append(Check(rule_names, function))
+        CHECKS.append(Check(rule_names, function, apart))
         return function
 
     return register

@@ -12,7 +12,12 @@ from vault_tools.rules.registry import diagnostic
 
 
 @check(
-    "broken-link", "ambiguous-link", "broken-heading-link", "broken-block-link", "pending-referral"
+    "broken-link",
+    "ambiguous-link",
+    "broken-heading-link",
+    "broken-block-link",
+    "pending-referral",
+    apart=True,  # the longest check: every link of the vault
 )
 def check_links(context: LintContext) -> Iterator[Diagnostic]:
     vault = context.vault
