@@ -71,6 +71,8 @@ def _run_checks(
     cancelled: Callable[[], bool] | None,
     workers: int,
 ) -> list[Diagnostic]:
+    """The diagnostics of ``checks``. On a large vault, those that may run apart do so
+    in a forked child meanwhile (or here, if the child cannot start or fails)."""
     apart: list[Check] = []
     if (
         workers > 1
