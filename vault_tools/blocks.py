@@ -80,7 +80,9 @@ class ParsedBlocks:
 
 
 def content_hash(content: str) -> str:
-    return hashlib.sha256(content.replace("\r\n", "\n").encode("utf-8")).hexdigest()[:8]
+    if "\r" in content:  # (looking is quick; replacing copies even a block of megabytes)
+        content = content.replace("\r\n", "\n")
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:8]
 
 
 def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
@@ -203,6 +205,16 @@ def _marker_lines(text: str) -> list[tuple[int, int, str]]:
     return lines
 
 
+def parse_begin_marker(line: str) -> tuple[str, dict[str, str], str | None] | None:
+    """The view, arguments and recorded hash of a begin marker (a line without its line
+    ending), or None if it is not one that ``find_blocks`` takes."""
+    match = BEGIN.match(line)
+    if match is None:
+        return None
+    parsed = _parse_begin(match.group("rest") or "")
+    return None if isinstance(parsed, BlockProblem) else parsed
+
+
 def _parse_begin(rest: str) -> tuple[str, dict[str, str], str | None] | BlockProblem:
     try:
         words = shlex.split(rest)
@@ -235,19 +247,37 @@ def _parse_begin(rest: str) -> tuple[str, dict[str, str], str | None] | BlockPro
 
 
 def replace_blocks(
-    text: str, generated: dict[int, str], spans: dict[int, tuple[int, int]] | None = None
+    text: str,
+    generated: dict[int, str],
+    spans: dict[int, tuple[int, int]] | None = None,
+    hashes: dict[int, str] | None = None,
 ) -> str:
     """``text`` with the content of each block (by begin line) replaced and its hash updated.
 
     ``generated`` content uses \\n; it is written with the note's own line ending.
     ``spans`` may give, by begin line, where the begin and end marker lines start in
     ``text`` (``Block.span``, shifted to ``text``); otherwise they are looked for.
+    ``hashes`` may give, by begin line, the ``content_hash`` of the generated content.
     """
+    return rewrite_blocks(text, generated, spans, hashes)[0]
+
+
+def rewrite_blocks(
+    text: str,
+    generated: dict[int, str],
+    spans: dict[int, tuple[int, int]] | None = None,
+    hashes: dict[int, str] | None = None,
+) -> tuple[str, dict[int, tuple[int, int]]]:
+    """``replace_blocks``, and where the begin and end marker lines of each block rewritten
+    start in the new text (by begin line, as in ``generated``)."""
     if spans is None:
         spans = _spans(text, generated)
-    newline_suffix = "\r" if "\r\n" in text else ""
+    # (Looking for "\r" first is quick; for "\r\n" in a text of megabytes, slow.)
+    newline_suffix = "\r" if "\r" in text and "\r\n" in text else ""
     pieces = []
     done = 0
+    length = 0  # of the new text so far
+    moved: dict[int, tuple[int, int]] = {}
     for begin in sorted(generated):
         content = generated[begin]
         start, end_start = spans[begin]
@@ -256,14 +286,23 @@ def replace_blocks(
         marker = begin_line.rstrip("\r")
         close = marker.rindex("-->")
         head = HASH_ARGUMENT.sub(_keep_quoted, marker[:close].rstrip())
-        pieces += [text[done:start], f"{head} hash={content_hash(content)} {marker[close:]}"]
-        pieces.append(ending)
+        known = hashes.get(begin) if hashes is not None else None
+        new_marker = f"{head} hash={known or content_hash(content)} {marker[close:]}{ending}"
+        pieces += [text[done:start], new_marker]
+        length += start - done
+        new_start = length
+        length += len(new_marker)
         if content:
-            pieces += ["\n", content.replace("\n", newline_suffix + "\n"), newline_suffix]
+            if newline_suffix:
+                content = content.replace("\n", newline_suffix + "\n")
+            pieces += ["\n", content, newline_suffix]
+            length += 1 + len(content) + len(newline_suffix)
         pieces.append("\n")
+        length += 1
+        moved[begin] = (new_start, length)
         done = end_start
     pieces.append(text[done:])
-    return "".join(pieces)
+    return "".join(pieces), moved
 
 
 def _keep_quoted(match: re.Match[str]) -> str:
@@ -335,16 +374,26 @@ def write_atomically(snapshot: NoteSnapshot, data: bytes) -> bool:
     _refuse_read_only(path, "note")
     remove_stale_temporaries(path)
 
-    def unchanged_since_read() -> None:
-        current = NoteSnapshot.read(path)
-        if (current.mtime_ns, current.size, current.data) != (
-            snapshot.mtime_ns,
-            snapshot.size,
-            snapshot.data,
-        ):
-            raise NoteChanged(f"{path} changed while it was being updated; it was left as is")
+    with contextlib.ExitStack() as held:
 
-    _replace_with(path, data, status.st_mode & 0o7777, before_replace=unchanged_since_read)
+        def unchanged_since_read() -> None:
+            with open(path, "rb") as handle:
+                current = os.fstat(handle.fileno())
+                data_now = handle.read()
+                if os.name == "posix":  # (Windows cannot replace a file that is open)
+                    # The note stays open until it is replaced: the file system then frees
+                    # its blocks when it is closed, after the new note is in place, not
+                    # during the rename (milliseconds, for a note of megabytes).
+                    with contextlib.suppress(OSError):  # (no descriptor left: no matter)
+                        held.callback(os.close, os.dup(handle.fileno()))
+            if (current.st_mtime_ns, current.st_size, data_now) != (
+                snapshot.mtime_ns,
+                snapshot.size,
+                snapshot.data,
+            ):
+                raise NoteChanged(f"{path} changed while it was being updated; it was left as is")
+
+        _replace_with(path, data, status.st_mode & 0o7777, before_replace=unchanged_since_read)
     return True
 
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vault_tools.blocks import (
     BEGIN,
     BOM,
     END,
+    Block,
     NoteChanged,
     NoteSnapshot,
     ParsedBlocks,
     content_hash,
     find_blocks,
-    replace_blocks,
+    parse_begin_marker,
+    rewrite_blocks,
     write_atomically,
 )
 from vault_tools.model import Diagnostic, Note
@@ -75,23 +77,33 @@ class RenderCache:
     byte for byte, with or without it. Keep one per vault; it holds on to the last round's
     notes, and about as much again in rendered text.
 
-    Pass it to ``write_plan`` too: it then parses the blocks of what it wrote right away,
-    which the next ``plan_index`` would have to do first (a note of thousands of rows takes
-    a while), so that the next round gets the blocks written sooner."""
+    Pass it to ``write_plan`` too: it then knows the blocks of what it wrote right away
+    (from the plan, without parsing the note again), which the next ``plan_index`` would
+    have to parse first (a note of thousands of rows takes a while)."""
 
     def __init__(self) -> None:
         self.views = ViewCache()
         self._layouts: dict[str, _Layout] = {}
         self._generated: dict[tuple[str, int], _Generated] = {}
+        self._rewrites: dict[str, _Rewrite] = {}
         self._context: ViewContext | None = None
 
-    def layout(self, path: str, text: str, context: ViewContext) -> _Layout:
-        """The blocks of the note at ``path`` and their diagnostics, for as long as its text
-        and the schemas (``ViewCache.schemas``) are the same."""
+    def text_of(self, path: str, snapshot: NoteSnapshot) -> str:
+        """``snapshot.text``, without decoding it again when the bytes are the last ones seen
+        at ``path``. Raises UnicodeDecodeError."""
+        known = self._layouts.get(path)
+        if known is not None and known.data == snapshot.data:
+            return known.text
+        return snapshot.text
+
+    def layout(self, path: str, snapshot: NoteSnapshot, text: str, context: ViewContext) -> _Layout:
+        """The blocks of the note at ``path`` (read as ``snapshot``, which is ``text``) and
+        their diagnostics, for as long as its text and the schemas (``ViewCache.schemas``)
+        are the same."""
         known = self._layouts.get(path)
         if known is not None and known.schemas is self.views.schemas and known.text == text:
             return known
-        layout = self._layouts[path] = _Layout.of(path, text, context)
+        layout = self._layouts[path] = _Layout.of(path, text, context, snapshot.data)
         return layout
 
     def generated(self, path: str, index: int, rendered: str) -> _Generated:
@@ -105,21 +117,32 @@ class RenderCache:
     def start(self, context: ViewContext, with_blocks: Iterable[Note]) -> None:
         """A round of ``plan_index`` begins: let go of the notes that no longer hold blocks."""
         self._context = context
+        self._rewrites = {}
         paths = {note.path for note in with_blocks}
         for path in self._layouts.keys() - paths:
             del self._layouts[path]
         for key in [key for key in self._generated if key[0] not in paths]:
             del self._generated[key]
 
+    def planned(self, path: str, rewrite: _Rewrite) -> None:
+        """The plan of this round rewrites the note at ``path`` as ``rewrite`` says."""
+        self._rewrites[path] = rewrite
+
     def wrote(self, update: NoteUpdate) -> None:
-        """Parse the blocks of the note as ``update`` left it (see ``layout``)."""
+        """Learn the blocks of the note as ``update`` left it (see ``layout``)."""
+        rewrite = self._rewrites.pop(update.path, None)
         if self._context is None or self.views.schema_files:
             return  # (schema files are read again each round, and the layout with them)
+        if rewrite is not None and rewrite.data is update.new_data:
+            layout = rewrite.layout()
+            if layout is not None:
+                self._layouts[update.path] = layout
+                return
         try:
             text = update.new_data.removeprefix(BOM).decode("utf-8")
         except UnicodeDecodeError:
             return
-        self._layouts[update.path] = _Layout.of(update.path, text, self._context)
+        self._layouts[update.path] = _Layout.of(update.path, text, self._context, update.new_data)
 
 
 @dataclass
@@ -131,9 +154,11 @@ class _Layout:
     parsed: ParsedBlocks
     problems: list[Diagnostic]
     schemas: object
+    data: bytes | None = None
+    """The note's bytes, ``text`` encoded (see ``RenderCache.text_of``)."""
 
     @classmethod
-    def of(cls, path: str, text: str, context: ViewContext) -> _Layout:
+    def of(cls, path: str, text: str, context: ViewContext, data: bytes | None = None) -> _Layout:
         # Blocks live in the body, as lint sees them: a marker or a fence inside the
         # frontmatter's YAML is text of a property, never a block.
         body_start = _body_start(text)
@@ -141,23 +166,117 @@ class _Layout:
         parsed = find_blocks(body, first_line=body_start + 1)
         problems = check_blocks(path, parsed, context.vault, context=context)
         schemas = context.cache.schemas if context.cache is not None else None
-        return cls(text, body_start, len(text) - len(body), parsed, problems, schemas)
+        return cls(text, body_start, len(text) - len(body), parsed, problems, schemas, data)
+
+
+@dataclass
+class _Rewrite:
+    """A note's blocks rewritten by a plan: the layout it was planned from, its new text and
+    bytes, and by block index the content each rewritten block now holds and where (in the
+    new text) its begin and end marker lines start."""
+
+    before: _Layout
+    text: str
+    data: bytes
+    blocks: dict[int, tuple[_Generated, tuple[int, int]]]
+
+    def layout(self) -> _Layout | None:
+        """What ``_Layout.of`` finds in the new text, found from what changed: the blocks
+        after a rewritten one are further down by as many lines and characters as it grew.
+        (What lies between the markers of a rewritten block cannot read as a marker, see
+        ``block_content``.) None if a rewritten begin marker does not read back as the
+        block it was, with its new hash."""
+        before = self.before
+        parsed = ParsedBlocks(first_line=before.parsed.first_line)
+        new_lines: dict[int, int] = {}  # a begin marker's file line, before: after
+        rewritten_lines: set[int] = set()
+        lines = chars = 0  # how far the blocks after those rewritten so far moved
+        for index, block in enumerate(before.parsed.blocks):
+            begin = block.begin + lines
+            old_line = before.parsed.file_line(block)
+            new_lines[old_line] = begin + parsed.first_line
+            rewritten = self.blocks.get(index)
+            if rewritten is None:
+                start, end_start = block.span
+                parsed.blocks.append(
+                    replace(
+                        block,
+                        begin=begin,
+                        end=block.end + lines,
+                        span=(start + chars, end_start + chars),
+                    )
+                )
+                continue
+            generated, (start, end_start) = rewritten
+            start -= before.body_offset
+            end_start -= before.body_offset
+            if _read_begin(self.text, before.body_offset + start) != (
+                block.view,
+                block.arguments,
+                generated.hash(),
+            ):
+                return None
+            end = begin + generated.lines + 2  # the lines of the content, between the markers
+            parsed.blocks.append(
+                Block(
+                    block.view,
+                    block.arguments,
+                    begin,
+                    end,
+                    generated.hash(),
+                    generated.content,
+                    (start, end_start),
+                )
+            )
+            rewritten_lines.add(old_line)
+            lines += (end - begin) - (block.end - block.begin)
+            chars = end_start - block.span[1]
+        problems = []
+        for found in before.problems:
+            if found.line not in new_lines:
+                return None
+            if found.rule == "edited-block" and found.line in rewritten_lines:
+                continue  # (written by --force) its hash is that of its content now
+            problems.append(replace(found, line=new_lines[found.line]))
+        return _Layout(
+            self.text,
+            before.body_start,
+            before.body_offset,
+            parsed,
+            problems,
+            before.schemas,
+            self.data,
+        )
+
+
+def _read_begin(text: str, start: int) -> tuple[str, dict[str, str], str | None] | None:
+    """The view, arguments and hash of the begin marker on the line at ``start``."""
+    end = text.find("\n", start)
+    return parse_begin_marker(text[start : end if end >= 0 else len(text)].rstrip("\r"))
 
 
 class _Generated:
-    """A view's rendered text as a block's content, and that content's hash (on demand)."""
+    """A view's rendered text as a block's content, and that content's hash and number of
+    line breaks (on demand)."""
 
-    __slots__ = ("rendered", "content", "_hash")
+    __slots__ = ("rendered", "content", "_hash", "_lines")
 
     def __init__(self, rendered: str) -> None:
         self.rendered = rendered
-        self.content = "\n" + block_content(rendered) + "\n"
+        self.content = f"\n{block_content(rendered)}\n"  # (one copy of megabytes, not two)
         self._hash: str | None = None
+        self._lines: int | None = None
 
     def hash(self) -> str:
         if self._hash is None:
             self._hash = content_hash(self.content)
         return self._hash
+
+    @property
+    def lines(self) -> int:
+        if self._lines is None:
+            self._lines = self.content.count("\n")
+        return self._lines
 
 
 def views_read(vault: Vault, note: Note) -> bool:
@@ -261,7 +380,7 @@ def plan_index(
         seen_files.add(real)
         try:
             snapshot = NoteSnapshot.read(path)
-            text = snapshot.text
+            text = cache.text_of(note.path, snapshot) if cache is not None else snapshot.text
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             plan.diagnostics.append(
@@ -291,7 +410,7 @@ def _plan_note(
     cache: RenderCache | None = None,
 ) -> NoteUpdate | None:
     if cache is not None:
-        layout = cache.layout(note.path, text, context)
+        layout = cache.layout(note.path, snapshot, text, context)
     else:
         layout = _Layout.of(note.path, text, context)
     body_start, parsed = layout.body_start, layout.parsed
@@ -312,6 +431,8 @@ def _plan_note(
         refused |= edited
     generated: dict[int, str] = {}
     spans: dict[int, tuple[int, int]] = {}
+    hashes: dict[int, str] = {}
+    rewritten: dict[int, _Generated] = {}  # by block index
     views = []
     for index, block in enumerate(parsed.blocks):
         if only_views is not None and block.view not in only_views:
@@ -326,15 +447,25 @@ def _plan_note(
             else _Generated(rendered)
         )
         if new.content != block.content or block.recorded_hash != new.hash():
-            generated[body_start + block.begin] = new.content
+            line = body_start + block.begin
+            generated[line] = new.content
             start, end = block.span
-            spans[body_start + block.begin] = (layout.body_offset + start, layout.body_offset + end)
+            spans[line] = (layout.body_offset + start, layout.body_offset + end)
+            hashes[line] = new.hash()
+            rewritten[index] = new
             views.append(block.view)
     if not generated:
         return None
-    new_data = snapshot.encode(replace_blocks(text, generated, spans))
+    new_text, moved = rewrite_blocks(text, generated, spans, hashes)
+    new_data = snapshot.encode(new_text)
     if new_data == snapshot.data:
         return None
+    if cache is not None:
+        blocks = {
+            index: (new, moved[body_start + parsed.blocks[index].begin])
+            for index, new in rewritten.items()
+        }
+        cache.planned(note.path, _Rewrite(layout, new_text, new_data, blocks))
     return NoteUpdate(snapshot, note.path, new_data, tuple(views))
 
 
@@ -367,9 +498,13 @@ def block_content(rendered: str) -> str:
     (the writer gives them the note's own ending), a NUL (which would make the note read
     as a binary file) is U+FFFD, and a line that would read as a marker is escaped
     (``&lt;!--``), so that the block still ends at its own end marker."""
-    rendered = rendered.replace("\x00", "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
-    if MARKER not in rendered:
-        return rendered  # no line can read as a marker (most views, and quickly so)
+    rendered = rendered.replace("\x00", "\ufffd")
+    if "\r" in rendered:  # (looking is quick; replacing "\r\n" copies megabytes slowly)
+        rendered = rendered.replace("\r\n", "\n").replace("\r", "\n")
+    if "<" not in rendered or MARKER not in rendered:
+        # No line can read as a marker (most views). Looking for "<" is quick, for MARKER
+        # in megabytes of rows, not so.
+        return rendered
     lines = rendered.split("\n")
     return "\n".join(
         line.replace("<!--", "&lt;!--", 1) if BEGIN.match(line) or END.match(line) else line

@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import fnmatch
 import gc
-import hashlib
 import logging
 import os
 import stat
@@ -226,7 +225,9 @@ class Watcher:
         self.writes = 0
         self.restarts = 0
         self._failures: list[float] = []
-        self._own_writes: dict[str, str] = {}
+        self._own_writes: dict[str, bytes] = {}
+        """The bytes the watcher last wrote to each note (compared, not hashed: the note of a
+        large vault's views holds megabytes)."""
         self._unread: set[str] = set()
         """Notes the watcher wrote and the vault has not read again (see ``_regenerate``)."""
         self._diagnostics: set[Diagnostic] = set()
@@ -470,7 +471,7 @@ class Watcher:
         plan = plan_index(self.vault, today=self.options.today, cache=self._render_cache)
         written = write_plan(plan, cache=self._render_cache)
         for update in written.written:
-            self._own_writes[str((self.root / update.path).resolve())] = _digest(update.new_data)
+            self._own_writes[str((self.root / update.path).resolve())] = update.new_data
             result.written.append(update.path)
             self.writes += 1
         result.skipped.extend(written.skipped)
@@ -530,7 +531,7 @@ class Watcher:
         if expected is None:
             return False
         try:
-            current = _digest(Path(key).read_bytes())
+            current = Path(key).read_bytes()
         except OSError:
             current = None
         if current == expected:
@@ -583,10 +584,6 @@ class _Handler:
         if getattr(event, "is_directory", False) and kind == "modified":
             return  # a folder is "modified" when its entries change: those come as events too
         self.recorder.dispatch(event)
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

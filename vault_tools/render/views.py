@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
-from operator import is_, itemgetter
-from typing import Any, TypeVar
+from itertools import compress, count, repeat
+from operator import is_, is_not, itemgetter
+from typing import Any, Generic, TypeVar, cast
 
 from vault_tools.agenda import (
     FEW_OPINIONS,
@@ -33,6 +35,7 @@ from vault_tools.vault import Vault
 
 _T = TypeVar("_T")
 _K = TypeVar("_K", bound=Hashable)
+_KeptT = TypeVar("_KeptT", bound="_Kept")
 
 
 class ViewError(ValueError):
@@ -244,6 +247,10 @@ class ViewCache:
     ``begin`` (called by ``ViewContext``) compares the vault with the last round's and
     replaces what changed. Another vault, config or root starts afresh. At worst a value is
     recomputed that was still good; a value is never served for other inputs than its own.
+
+    The views of thousands of rows (tables, fields, the agenda's lines) also keep their
+    rows in order from round to round (``kept``, see ``_Kept``): ``begin`` records which
+    notes changed (``changes``), and those views make again the rows of just those notes.
     """
 
     def __init__(self) -> None:
@@ -259,8 +266,11 @@ class ViewCache:
         self._vault = vault
         self._config = vault.config if vault is not None else None
         self._root = vault.root if vault is not None else None
-        self._notes: dict[str, Note] = {}
         self._order: list[str] = []
+        self._values: list[Note] = []
+        """The vault's note ids and notes as the last round found them, in order."""
+        self.changes: _Journal[str] = _Journal()
+        """The ids of the notes that changed (came, went or were read again), round by round."""
         self._attachments: set[str] = set()
         self._positions: dict[str, int] = {}
         self._today: dt.date | None = None
@@ -270,6 +280,8 @@ class ViewCache:
         self._tables: dict[str, tuple[tuple[object, ...], dict[Hashable, Any]]] = {}
         self._indexes: dict[tuple[str, bool], _Index[Any]] = {}
         self._edges = _Edges()
+        self.kept: dict[Hashable, _Kept] = {}
+        """What the views of many rows keep from round to round (see ``_Kept``)."""
         self.schemas: object = object()
         """A token replaced when the schemas may have changed: with the config, and each
         round when the config names schema files."""
@@ -283,18 +295,28 @@ class ViewCache:
             self._reset(vault)
         notes = vault.notes
         order = list(notes)
+        values = list(notes.values())
         reshaped = order != self._order  # notes came or went, or the order changed
-        previous = self._notes
-        changed: list[tuple[Note | None, Note | None]] = []
-        for note_id, note in notes.items():
-            old = previous.get(note_id)
-            if old is not note:
-                changed.append((old, note))
         reordered = False  # whether notes that stay changed places with each other
+        changed: list[tuple[Note | None, Note | None]]
         if reshaped:
+            previous = dict(zip(self._order, self._values, strict=True))
+            changed = [
+                (previous.get(note_id), note)
+                for note_id, note in zip(order, values, strict=True)
+                if previous.get(note_id) is not note
+            ]
             changed += [(note, None) for note_id, note in previous.items() if note_id not in notes]
             reordered = [i for i in order if i in previous] != [
                 i for i in self._order if i in notes
+            ]
+        else:
+            # The same ids in the same places: the notes that changed are the objects that
+            # differ, found without a loop in Python (50,000 notes, every round).
+            before = self._values
+            changed = [
+                (before[index], values[index])
+                for index in compress(count(), map(is_not, values, before))
             ]
         relinked = (
             reshaped
@@ -311,9 +333,11 @@ class ViewCache:
         self.schema_files = any(o.file is not None for o in vault.config.schemas.values())
         if self.schema_files:
             self.schemas = object()  # schema files are read again each round
-        self._notes = dict(notes)
         self._order = order
+        self._values = values
         self._attachments = set(vault.attachments)
+        self._forget_what_was_caught_up()
+        self.changes.record(map(_changed_id, changed))
         for index in self._indexes.values():
             index.take(changed, reordered=reordered, relinked=relinked)
         self._edges.take(changed, rebuild=relinked)
@@ -323,6 +347,16 @@ class ViewCache:
                     table.pop(old.id, None)
                 for _, entries in self._tables.values():
                     entries.pop(old.id, None)
+
+    def _forget_what_was_caught_up(self) -> None:
+        """Let the journals forget what every view that keeps something caught up with."""
+        oldest: dict[int, int] = {}  # by journal (its id): the oldest mark still of use
+        for kept in self.kept.values():
+            for journal, (epoch, position) in kept.marks:
+                if epoch is journal.epoch:
+                    oldest[id(journal)] = min(position, oldest.get(id(journal), position))
+        for journal in [self.changes, *(index.touched for index in self._indexes.values())]:
+            journal.forget(oldest.get(id(journal)))
 
     # -- memos ----------------------------------------------------------------------------
 
@@ -339,7 +373,7 @@ class ViewCache:
             value: _T = entry[1]
             return value
         value = compute()
-        if len(entries) > 2 * len(self._notes) + 1000:
+        if len(entries) > 2 * len(self._order) + 1000:
             entries.clear()  # keys of notes and groups long gone; what is in use comes back
         entries[key] = (depends, value)
         return value
@@ -352,7 +386,7 @@ class ViewCache:
         known = self._tables.get(name)
         if known is not None and len(known[0]) == len(stamp) and all(map(is_, known[0], stamp)):
             entries = known[1]
-            if len(entries) <= 2 * len(self._notes) + 1000:
+            if len(entries) <= 2 * len(self._order) + 1000:
                 return entries
         entries = {}
         self._tables[name] = (stamp, entries)
@@ -365,7 +399,7 @@ class ViewCache:
         *,
         follows_links: bool = False,
         in_vault_order: bool = False,
-    ) -> Groups[_K]:
+    ) -> _Index[_K]:
         """The vault's notes grouped by ``key`` (by note id, or in vault order), kept from
         round to round: only the groups of the notes that changed are rebuilt. ``key``
         must depend on the note alone, or also on what ``links`` stands for when
@@ -374,7 +408,7 @@ class ViewCache:
         if index is None:
             index = _Index(key, follows_links, in_vault_order)
             self._indexes[(name, in_vault_order)] = index
-        groups: Groups[_K] = index.current(self)
+        groups: _Index[_K] = index.current(self)
         return groups
 
     def position(self, note: Note) -> int:
@@ -398,7 +432,7 @@ class ViewCache:
         contact = self.contact_of(note)
         return contact.id if contact is not None else None
 
-    def interviews_by_contact(self) -> Groups[str]:
+    def interviews_by_contact(self) -> _Index[str]:
         """Interviews (templates included) by the id of their contact, in vault order."""
         return self.groups(
             "interviews by contact", self._contact_key, follows_links=True, in_vault_order=True
@@ -437,6 +471,54 @@ def _relinks(old: Note | None, new: Note | None) -> bool:
     )
 
 
+def _changed_id(change: tuple[Note | None, Note | None]) -> str:
+    old, new = change
+    note = new if new is not None else old
+    if note is None:
+        raise ValueError("a change from no note to no note")
+    return note.id
+
+
+class _Journal(Generic[_K]):
+    """What changed, in order: the keys ``record``ed since a ``mark``, for whoever keeps
+    something derived (``_Kept``) to catch up with just those. What all of them caught up
+    with is ``forget``-ed, and only the last ``LIMIT`` keys are kept in any case: ``since``
+    a mark older than that, or from before a ``restart``, is unknown (None), and what was
+    derived must be derived again from everything."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self.restart()
+
+    def restart(self) -> None:
+        self.epoch = object()
+        self._keys: list[_K] = []
+        self._forgotten = 0  # how many keys were recorded before the first one kept
+
+    def mark(self) -> tuple[object, int]:
+        return self.epoch, self._forgotten + len(self._keys)
+
+    def record(self, keys: Iterable[_K]) -> None:
+        self._keys.extend(keys)
+        if len(self._keys) > self.LIMIT:
+            self.forget(self._forgotten + len(self._keys) - self.LIMIT // 2)
+
+    def since(self, mark: tuple[object, int]) -> list[_K] | None:
+        epoch, position = mark
+        if epoch is not self.epoch or position < self._forgotten:
+            return None
+        return self._keys[position - self._forgotten :]
+
+    def forget(self, position: int | None) -> None:
+        """Forget the keys recorded before ``position`` (of a mark), or all when None."""
+        if position is None:
+            position = self._forgotten + len(self._keys)
+        if position > self._forgotten:
+            del self._keys[: position - self._forgotten]
+            self._forgotten = position
+
+
 def _contact_id(vault: Vault, interview: Note) -> str | None:
     contact = contact_of(vault, interview)
     return contact.id if contact is not None else None
@@ -453,8 +535,11 @@ class _Index(Groups[_K]):
         self.follows_links = follows_links
         self.in_vault_order = in_vault_order
         self._built = False
-        self._changed: list[tuple[Note | None, Note | None]] = []
+        self._pending: set[str] = set()
+        """The ids of the notes that changed since the groups were last brought up to date."""
         self._sets: dict[_K, dict[str, Note]] = {}
+        self.touched: _Journal[_K] = _Journal()
+        """The keys of the groups that changed, as they are regrouped."""
 
     def take(
         self, changed: list[tuple[Note | None, Note | None]], *, reordered: bool, relinked: bool
@@ -463,11 +548,14 @@ class _Index(Groups[_K]):
         group everything again if the keys follow the links and those changed, or if the
         groups are in vault order and notes changed places."""
         rebuild = (self.follows_links and relinked) or (self.in_vault_order and reordered)
-        if rebuild or len(self._changed) + len(changed) > 10_000:
+        if rebuild or len(self._pending) + len(changed) > 10_000:
             self._built = False
-            self._changed = []
+            self.members, self.key_of, self._sets, self._pending = {}, {}, {}, set()
         elif self._built:
-            self._changed += changed
+            for old, new in changed:
+                note_id = _changed_id((old, new))
+                if new is not None or note_id in self.key_of:  # (else: nothing to regroup)
+                    self._pending.add(note_id)
 
     def current(self, cache: ViewCache) -> _Index[_K]:
         if not self._built:
@@ -481,17 +569,19 @@ class _Index(Groups[_K]):
                 for group, members in self.members.items()
             }
             self.version = object()
+            self.touched.restart()
             self._built = True
-            self._changed = []
-        elif self._changed:
+            self._pending = set()
+        elif self._pending:
             self._apply(cache)
         return self
 
     def _apply(self, cache: ViewCache) -> None:
         touched: set[_K] = set()
         grown: set[_K] = set()
-        for old, new in self._changed:
-            note_id = new.id if new is not None else old.id if old is not None else ""
+        notes = cache.vault.notes
+        for note_id in self._pending:
+            new = notes.get(note_id)  # as it is now, however often it changed meanwhile
             before = self.key_of.get(note_id)
             after = self.key(new) if new is not None else None
             if before is not None and before != after:
@@ -505,7 +595,7 @@ class _Index(Groups[_K]):
                 members[note_id] = new  # in its place, if it was there
                 self.key_of[note_id] = after
                 touched.add(after)
-        self._changed = []
+        self._pending = set()
         order: Callable[[Note], Any] = cache.position if self.in_vault_order else _note_id
         for group in touched:
             members = self._sets[group]
@@ -520,6 +610,7 @@ class _Index(Groups[_K]):
             self.members[group] = tuple(members.values())
         if touched:
             self.version = object()
+            self.touched.record(touched)
 
 
 def _note_id(note: Note) -> str:
@@ -788,43 +879,45 @@ class _Row:
         return key
 
 
-def _ordered(
-    rows: list[_Row],
-    arguments: dict[str, str],
-    default: str,
-    known: dict[Hashable, Any] | None = None,
-) -> list[_Row]:
+def _ordered(rows: list[_Row], arguments: dict[str, str], default: str) -> list[_Row]:
     """Rows sorted by ``sort=`` (or ``default``), ties by note id; ``limit=`` applied.
-
-    ``known`` keeps the last order: the same again while the rows' ids and sort keys are
-    the same, one by one."""
+    (``_order_key`` is a key for the same order.)"""
     sort = arguments.get("sort", default)
     descending = sort.startswith("-")
     column = sort.lstrip("-")
-    key = (sort, *sorted((k, v) for k, v in arguments.items() if k != "limit"))
-    previous = known.get(key) if known is not None else None
-    if previous is not None and _same_keys(previous[0], rows, column):
-        order: list[int] = previous[1]
-    else:
-        by_id = sorted(range(len(rows)), key=lambda index: rows[index].note.id)
-        keyed = [(rows[index].sort_key(column), index) for index in by_id]
-        present = [pair for pair in keyed if pair[0][0] == 0]
-        missing = [pair for pair in keyed if pair[0][0] == 1]
-        present.sort(key=itemgetter(0), reverse=descending)
-        order = [index for _, index in present + missing]
-    if known is not None:
-        known[key] = (rows, order)
-    ordered = [rows[index] for index in order]
+    by_id = sorted(range(len(rows)), key=lambda index: rows[index].note.id)
+    keyed = [(rows[index].sort_key(column), index) for index in by_id]
+    present = [pair for pair in keyed if pair[0][0] == 0]
+    missing = [pair for pair in keyed if pair[0][0] == 1]
+    present.sort(key=itemgetter(0), reverse=descending)
+    ordered = [rows[index] for _, index in present + missing]
     if "limit" in arguments:
         ordered = ordered[: int(arguments["limit"])]
     return ordered
 
 
-def _same_keys(old: list[_Row], new: list[_Row], column: str) -> bool:
-    return len(old) == len(new) and all(
-        a is b or (a.note.id == b.note.id and a.sort_key(column) == b.sort_key(column))
-        for a, b in zip(old, new, strict=True)
-    )
+def _order_key(row: _Row, column: str, descending: bool) -> tuple[Any, ...]:
+    """A key of ``row`` among others in the order ``_ordered`` puts them in: rows with a
+    value first, by it (in either direction), then those without; ties by note id."""
+    missing, value = row.sort_key(column)
+    if missing:
+        return (1, "", row.note.id)
+    return (0, _Descending(value) if descending else value, row.note.id)
+
+
+class _Descending:
+    """A sort key that orders the other way round."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.key == other.key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.key < self.key
 
 
 def _when(value: Any) -> str:
@@ -857,20 +950,26 @@ CONTACT_HEADERS = ["Name", "Organization", "Role", "Field", "Status", "Referred 
     dated=True,
 )
 def contacts_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    # A row: a function of the contact, its interviews, the links and the date.
-    entries = context.table("contacts rows", context.links, context.today_token)
-    by_contact = context.interviews_by_contact
-    rows = []
-    for note in _notes(context, "contact", arguments):
-        interviews = by_contact.get(note.id, ())
-        entry = entries.get(note.id)
-        if entry is None or entry[0] is not note or entry[1] is not interviews:
-            entry = entries[note.id] = (note, interviews, _contact_row(context, note))
-        rows.append(entry[2])
-    ordered = _ordered(rows, arguments, "name", context.table("contacts order"))
-    if not ordered:
+    if context.cache is None:
+        rows = [_contact_row(context, note) for note in _notes(context, "contact", arguments)]
+        lines = [row.line for row in _ordered(rows, arguments, "name")]
+    else:
+        # A row: a function of the contact, its interviews, the links and the date.
+        by_contact = context.interviews_by_contact
+        lines = _kept_table(
+            context,
+            "contacts",
+            "contact",
+            arguments,
+            "name",
+            _contact_row,
+            lambda note: (by_contact.get(note.id, ()),),
+            (context.links, context.today_token),
+            (context.cache.changes, context.cache.interviews_by_contact().touched),
+        )
+    if not lines:
         return "_No contacts match._"
-    return "\n".join([*_table_head(CONTACT_HEADERS), *(row.line for row in ordered)])
+    return "\n".join([*_table_head(CONTACT_HEADERS), *lines])
 
 
 def _contact_row(context: ViewContext, note: Note) -> _Row:
@@ -910,22 +1009,26 @@ INTERVIEW_COLUMNS = ("date", "contact", "format", "thank_you_sent")
     dated=False,
 )
 def interviews_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    # A row: a function of the interview and of the links (contact_of, the link cells).
-    entries = context.table("interviews rows", context.links)
-    rows = []
-    for note in _notes(context, "interview", arguments):
-        entry = entries.get(note.id)
-        if entry is None or entry[0] is not note:
-            entry = entries[note.id] = (note, _interview_row(context, note))
-        rows.append(entry[1])
-    ordered = _ordered(rows, arguments, "-date", context.table("interviews order"))
-    if not ordered:
+    if context.cache is None:
+        rows = [_interview_row(context, note) for note in _notes(context, "interview", arguments)]
+        lines = [row.line for row in _ordered(rows, arguments, "-date")]
+    else:
+        # A row: a function of the interview and of the links (contact_of, the link cells).
+        lines = _kept_table(
+            context,
+            "interviews",
+            "interview",
+            arguments,
+            "-date",
+            _interview_row,
+            lambda note: (),
+            (context.links,),
+            (context.cache.changes,),
+        )
+    if not lines:
         return "_No interviews match._"
     return "\n".join(
-        [
-            *_table_head(["Date", "Contact", "Format", "Thank-you sent", "Referrals"]),
-            *(row.line for row in ordered),
-        ]
+        [*_table_head(["Date", "Contact", "Format", "Thank-you sent", "Referrals"]), *lines]
     )
 
 
@@ -991,17 +1094,12 @@ if not all(kinds in SECTIONS for _, kinds in FOLLOW_UP_SECTIONS):
 def _follow_ups_section(
     context: ViewContext, heading: str, items: list[AgendaItem], limit: int | None
 ) -> str:
-    # A line: a function of the item, of the note it is about and of the links; the
-    # entries hold the item, so that no other item can have its id meanwhile.
-    entries = context.table("agenda lines", context.links)
-    lines = []
-    for item in items[:limit]:
-        note = context.vault.note_at(item.path)
-        entry = entries.get(id(item))
-        if entry is None or entry[0] is not item or entry[1] is not note:
-            entry = entries[id(item)] = (item, note, bullet(_agenda_line(context, item, note)))
-        lines.append(entry[2])
-    return f"**{heading}**\n\n" + "\n".join(lines or [bullet("Nothing here.")])
+    shown = items[:limit]
+    if context.cache is None:
+        lines = [bullet(_agenda_line(context, i, context.vault.note_at(i.path))) for i in shown]
+    else:
+        lines = _kept_agenda_lines(context, (heading, limit), shown)
+    return "\n".join([f"**{heading}**\n", *(lines or [bullet("Nothing here.")])])
 
 
 def _agenda_line(context: ViewContext, item: AgendaItem, note: Note | None) -> str:
@@ -1181,64 +1279,335 @@ def _field_name(note: Note) -> str | None:
     dated=True,
 )
 def fields_view(context: ViewContext, arguments: dict[str, str]) -> str:
-    by_field = context.groups("contacts by field", _field_name)
-    interviews_version = (
-        context.cache.interviews_by_contact().version if context.cache is not None else None
-    )
-    counts: dict[str, Sequence[Note]] = {}
-    for name, members in by_field.members.items():
-        heard = context.memo(
-            f"fields: heard {sorted(arguments.items())!r}",
-            name,
-            (members, interviews_version, context.today_token),
-            partial(_heard, context, _kept(context, "fields", name, members, arguments)),
-        )
-        if heard:
-            counts[name] = heard
-    if not counts:
+    if context.cache is None:
+        people = _heard_by_field(context, arguments)
+    else:
+        people = _kept_fields(context, arguments)
+    if not people:
         return "_Nobody interviewed yet._"
-    names = sorted(
-        counts,
-        key=lambda n: (-len(counts[n]), normalize(n), context.position(counts[n][0])),
-    )
+    # The fields heard from most first, ties by name, then by where their first person
+    # heard from comes in the vault.
+    names = sorted(people, key=lambda n: (-len(people[n]), normalize(n), people[n].first))
     if "limit" in arguments:
         names = names[: int(arguments["limit"])]
-    rows = [
-        context.memo(
-            "field row",
-            name,
-            (context.links, *counts[name]),
-            partial(_field_row, context, name, counts[name]),
-        )
-        for name in names
-    ]
+    rows = [people[name].row(name) for name in names]
     return "\n".join([*_table_head(["Field", "People interviewed", "Who", "Note"]), *rows])
 
 
-def _heard(context: ViewContext, contacts: Sequence[Note]) -> tuple[Note, ...]:
-    """The contacts interviewed on or before the context's date."""
-    # Whether a contact was: a function of the contact, its interviews and the date.
-    entries = context.table("heard", context.today_token)
+class _Heard:
+    """The people of a field interviewed on or before the context's date: wikilinks to
+    them in the order the fields view lists them (by ``sort_title``, ties in vault order)."""
+
+    def __init__(self, keyed: Iterable[tuple[str, tuple[str, int], str]] = ()) -> None:
+        """``keyed``: (note id, (sort title, position in the vault), link) of each person."""
+        keyed = list(keyed)
+        self.people = _Ordered(keyed)
+        self._positions = sorted(key[1] for _, key, _ in keyed)
+        self._row: str | None = None
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @property
+    def first(self) -> int:
+        """Where the person of this field who comes first in the vault comes."""
+        return self._positions[0]
+
+    def put(self, note_id: str, key: tuple[str, int], link: str) -> None:
+        if self.people.line_of(note_id) == link and self.people.key_of(note_id) == key:
+            return  # (as when a person's note changed in what the view does not show)
+        self.drop(note_id)
+        self.people.put(note_id, key, link)
+        insort(self._positions, key[1])
+        self._row = None
+
+    def drop(self, note_id: str) -> None:
+        key = self.people.drop(note_id)
+        if key is not None:
+            del self._positions[bisect_left(self._positions, key[1])]
+            self._row = None
+
+    def row(self, name: str) -> str:
+        if self._row is None:
+            count = len(self)
+            note = (
+                f"only {count}: talk to more people before judging the field"
+                if count < FEW_OPINIONS
+                else ""
+            )
+            who = Markdown(", ".join(self.people.lines))
+            self._row = table_row([name, count, who, note])
+        return self._row
+
+
+def _heard_by_field(context: ViewContext, arguments: dict[str, str]) -> dict[str, _Heard]:
+    """The people heard from in each field (that has any), of the contacts the filters keep."""
+    by_field = context.groups("contacts by field", _field_name)
+    heard: dict[str, _Heard] = {}
+    for name, members in by_field.members.items():
+        people = [
+            contact
+            for contact in _filtered(context, members, arguments)
+            if _was_heard(context, context.interviews_of(contact))
+        ]
+        if people:
+            heard[name] = _Heard(
+                (p.id, (context.sort_title(p), context.position(p)), context.link(p))
+                for p in people
+            )
+    return heard
+
+
+def _was_heard(context: ViewContext, interviews: Iterable[Note]) -> bool:
+    """Whether one of ``interviews`` was held on or before the context's date."""
+    for interview in interviews:
+        moment = as_moment(interview.frontmatter.get("date"))
+        if moment is not None and day_of(moment) <= context.today:
+            return True
+    return False
+
+
+# -- views kept from round to round ------------------------------------------------------
+#
+# With a cache (``watch``), the views of many rows keep them from one round to the next,
+# in order: a table's rows, the people of each field, the lines of the agenda's items.
+# After a save only the rows of the notes that changed since (``ViewCache.changes``), or
+# whose interviews did (``_Index.touched``), are made again and put in their place; the
+# rest stays, and joining the lines is all that grows with the vault. A view kept so
+# writes what it writes without a cache, byte for byte (tests/test_incremental_index.py,
+# tests/test_watch_incremental.py).
+
+
+class _Ordered:
+    """Lines in the order of their keys, each line under a name (a note id) and with a key
+    that no other line has: putting one in its place or taking it out is a binary search
+    (and moving pointers), not a sort."""
+
+    __slots__ = ("keys", "lines", "_key_of")
+
+    def __init__(self, named: Iterable[tuple[str, Any, str]] = ()) -> None:
+        """``named``: (name, key, line) of each line, in any order."""
+        entries = sorted(((key, name, line) for name, key, line in named), key=itemgetter(0))
+        self.keys: list[Any] = [key for key, _, _ in entries]
+        self.lines: list[str] = [line for _, _, line in entries]
+        self._key_of: dict[str, Any] = {name: key for key, name, _ in entries}
+
+    def put(self, name: str, key: Any, line: str) -> None:
+        self.drop(name)
+        at = bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.lines.insert(at, line)
+        self._key_of[name] = key
+
+    def names(self) -> Iterable[str]:
+        return self._key_of.keys()
+
+    def key_of(self, name: str) -> Any:
+        return self._key_of.get(name)
+
+    def line_of(self, name: str) -> str | None:
+        key = self._key_of.get(name)
+        return None if key is None else self.lines[bisect_left(self.keys, key)]
+
+    def drop(self, name: str) -> Any:
+        """Take out the line of ``name``, if there is one; its key, or None."""
+        key = self._key_of.pop(name, None)
+        if key is not None:
+            at = bisect_left(self.keys, key)
+            del self.keys[at]
+            del self.lines[at]
+        return key
+
+
+class _Kept:
+    """What a view keeps from round to round: made with the same ``stamp`` (tokens, compared
+    by identity), and up to date with some journals as of its marks."""
+
+    def __init__(self, stamp: tuple[object, ...], journals: Sequence[_Journal[str]]) -> None:
+        self.stamp = stamp
+        self.marks = [(journal, journal.mark()) for journal in journals]
+
+    def catch_up(
+        self, stamp: tuple[object, ...], journals: Sequence[_Journal[str]]
+    ) -> set[str] | None:
+        """The keys recorded in ``journals`` since the last call (note ids, here), or None
+        when what is kept cannot be brought up to date: all must be made again."""
+        if len(stamp) != len(self.stamp) or not all(map(is_, stamp, self.stamp)):
+            return None
+        if [journal for journal, _ in self.marks] != list(journals):
+            return None
+        keys: set[str] = set()
+        for journal, mark in self.marks:
+            since = journal.since(mark)
+            if since is None:
+                return None
+            keys.update(since)
+        self.marks = [(journal, journal.mark()) for journal in journals]
+        return keys
+
+
+def _keep(
+    context: ViewContext,
+    kind: type[_KeptT],
+    key: Hashable,
+    stamp: tuple[object, ...],
+    journals: Sequence[_Journal[str]],
+) -> tuple[_KeptT, set[str] | None]:
+    """What a view kept under ``key``, and the ids of the notes that changed since; a new,
+    empty ``kind`` and None when there is none yet or it cannot be brought up to date."""
+    if context.cache is None:
+        raise RuntimeError("only a ViewContext with a cache keeps views")
+    kept = context.cache.kept.get(key)
+    changed = kept.catch_up(stamp, journals) if isinstance(kept, kind) else None
+    if not isinstance(kept, kind) or changed is None:
+        kept = context.cache.kept[key] = kind(stamp, journals)
+    return kept, changed
+
+
+class _KeptTable(_Kept):
+    """A table view's rows in order (see ``_kept_table``)."""
+
+    def __init__(self, stamp: tuple[object, ...], journals: Sequence[_Journal[str]]) -> None:
+        super().__init__(stamp, journals)
+        self.rows = _Ordered()
+        self.made_of: dict[str, tuple[object, ...]] = {}
+        """What each row was made from: its note and its ``inputs`` (by note id)."""
+
+
+def _kept_table(
+    context: ViewContext,
+    view_name: str,
+    note_type: str,
+    arguments: dict[str, str],
+    default: str,
+    make_row: Callable[[ViewContext, Note], _Row],
+    inputs: Callable[[Note], tuple[object, ...]],
+    stamp: tuple[object, ...],
+    journals: Sequence[_Journal[str]],
+) -> list[str]:
+    """The lines of the rows of a table view over the notes of ``note_type`` that its
+    filters keep, in ``_ordered``'s order (``limit=`` applied). A row is ``make_row(context,
+    note)``: a function of the note, of ``inputs(note)`` and of the tokens in ``stamp``; the
+    ids that ``journals`` record are those of the notes whose row may have changed."""
+    sort = arguments.get("sort", default)
+    column, descending = sort.lstrip("-"), sort.startswith("-")
+    key = (view_name, *sorted(item for item in arguments.items() if item[0] != "limit"))
+    kept, changed = _keep(context, _KeptTable, key, stamp, journals)
+    if changed is None:
+        rows = [make_row(context, note) for note in _notes(context, note_type, arguments)]
+        kept.rows = _Ordered((r.note.id, _order_key(r, column, descending), r.line) for r in rows)
+        kept.made_of = {row.note.id: (row.note, *inputs(row.note)) for row in rows}
+    for note_id in changed or ():
+        note = context.vault.notes.get(note_id)
+        if (
+            note is None
+            or _real_type(note) != note_type
+            or not _filtered(context, [note], arguments)
+        ):
+            kept.rows.drop(note_id)
+            kept.made_of.pop(note_id, None)
+            continue
+        made_of = (note, *inputs(note))
+        known = kept.made_of.get(note_id)
+        if known is not None and all(map(is_, known, made_of)):
+            continue
+        row = make_row(context, note)
+        kept.rows.put(note_id, _order_key(row, column, descending), row.line)
+        kept.made_of[note_id] = made_of
+    lines = kept.rows.lines
+    return lines[: int(arguments["limit"])] if "limit" in arguments else lines
+
+
+class _KeptFields(_Kept):
+    """The fields view's people heard from, field by field (see ``_kept_fields``)."""
+
+    def __init__(self, stamp: tuple[object, ...], journals: Sequence[_Journal[str]]) -> None:
+        super().__init__(stamp, journals)
+        self.fields: dict[str, _Heard] = {}
+        self.field_of: dict[str, str] = {}
+        """The field in which each person (by note id) was heard from."""
+
+
+def _kept_fields(context: ViewContext, arguments: dict[str, str]) -> dict[str, _Heard]:
+    """``_heard_by_field``, kept. Whether a contact was heard from, and in which field, is a
+    function of the contact, its interviews and the date; its link, sort title and place
+    in the vault, of the links."""
+    if context.cache is None:
+        raise RuntimeError("only a ViewContext with a cache keeps views")
     by_contact = context.interviews_by_contact
-    heard = []
-    for contact in contacts:
-        interviews = by_contact.get(contact.id, ())
-        entry = entries.get(contact.id)
-        if entry is None or entry[0] is not contact or entry[1] is not interviews:
-            held = [as_moment(i.frontmatter.get("date")) for i in interviews]
-            was = any(m is not None and day_of(m) <= context.today for m in held)
-            entry = entries[contact.id] = (contact, interviews, was)
-        if entry[2]:
-            heard.append(contact)
-    return tuple(heard)
+    journals = (context.cache.changes, context.cache.interviews_by_contact().touched)
+    stamp = (context.links, context.today_token)
+    key = ("fields", *sorted(item for item in arguments.items() if item[0] != "limit"))
+    kept, changed = _keep(context, _KeptFields, key, stamp, journals)
+    if changed is None:
+        kept.fields = _heard_by_field(context, arguments)
+        kept.field_of = {
+            note_id: name for name, heard in kept.fields.items() for note_id in heard.people.names()
+        }
+    for note_id in changed or ():
+        note = context.vault.notes.get(note_id)
+        field = _field_name(note) if note is not None else None
+        heard = (
+            note is not None
+            and field is not None
+            and bool(_filtered(context, [note], arguments))
+            and _was_heard(context, by_contact.get(note_id, ()))
+        )
+        before = kept.field_of.get(note_id)
+        if before is not None and (not heard or before != field):
+            kept.fields[before].drop(note_id)
+            del kept.field_of[note_id]
+            if not kept.fields[before]:
+                del kept.fields[before]
+        if note is not None and field is not None and heard:
+            kept.field_of[note_id] = field
+            people = kept.fields.setdefault(field, _Heard())
+            people.put(
+                note_id, (context.sort_title(note), context.position(note)), context.link(note)
+            )
+    return kept.fields
 
 
-def _field_row(context: ViewContext, name: str, people: Sequence[Note]) -> str:
-    people = sorted(people, key=context.sort_title)
-    note = (
-        f"only {len(people)}: talk to more people before judging the field"
-        if len(people) < FEW_OPINIONS
-        else ""
-    )
-    who = Markdown(", ".join(context.link(p) for p in people))
-    return table_row([name, len(people), who, note])
+class _KeptLines(_Kept):
+    """The lines of the agenda's items (see ``_kept_agenda_lines``)."""
+
+    def __init__(self, stamp: tuple[object, ...], journals: Sequence[_Journal[str]]) -> None:
+        super().__init__(stamp, journals)
+        self.lines: dict[int, str] = {}
+        """Each item's line, by the item's id."""
+        self.items: dict[int, AgendaItem] = {}
+        """The items of those lines, held so that no other item can have their id."""
+        self.by_note: dict[str, list[int]] = {}
+        """The ids of the items about each note (by note id)."""
+
+    def add(self, key: int, item: AgendaItem, line: str) -> None:
+        self.lines[key] = line
+        self.items[key] = item
+        if item.path.lower().endswith(".md"):  # (else about no note, ever: see note_at)
+            self.by_note.setdefault(item.path[:-3], []).append(key)
+
+
+def _kept_agenda_lines(context: ViewContext, key: Hashable, items: list[AgendaItem]) -> list[str]:
+    """The lines of ``items``, each made again only for an item that is new or whose note
+    (the one at its path) changed: a line is a function of the item, of that note and of
+    the links. Known lines are looked up without a loop in Python (thousands, each round)."""
+    if context.cache is None:
+        raise RuntimeError("only a ViewContext with a cache keeps views")
+    journals = (context.cache.changes,)
+    kept, changed = _keep(context, _KeptLines, ("agenda lines", key), (context.links,), journals)
+    for note_id in changed or ():
+        for gone in kept.by_note.pop(note_id, ()):
+            kept.lines.pop(gone, None)
+            kept.items.pop(gone, None)
+    keys = list(map(id, items))
+    found = list(map(kept.lines.get, keys))
+    for index in list(compress(count(), map(is_, found, repeat(None)))):
+        item = items[index]
+        line = found[index] = bullet(_agenda_line(context, item, context.vault.note_at(item.path)))
+        kept.add(keys[index], item, line)
+    lines = cast(list[str], found)
+    if len(kept.lines) > 2 * len(items) + 100:  # mostly lines of items long gone
+        kept.lines, kept.items, kept.by_note = {}, {}, {}
+        for key_of_item, item, line in zip(keys, items, lines, strict=True):
+            kept.add(key_of_item, item, line)
+    return lines
