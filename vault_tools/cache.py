@@ -69,14 +69,14 @@ def fingerprint(
     digest.update(json.dumps(header, sort_keys=True).encode())
     files = list(vault.walk_files())
     lines = [
-        f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n"
-        if status is not None
+        f"{relative}\0{stamp[0]}\0{stamp[1]}\n"
+        if stamp is not None
         else f"{relative}\0unreadable\n"
-        for relative, status in files
+        for relative, stamp in files
     ]
     lines.sort()  # in path order: "\0", which ends each path, sorts before any character
     digest.update("".join(lines).encode("utf-8", "surrogateescape"))
-    newest = max((status.st_mtime_ns for _, status in files if status is not None), default=0)
+    newest = max((stamp[1] for _, stamp in files if stamp is not None), default=0)
     for path in _inputs(vault.root, vault.config):
         try:
             digest.update(path.read_bytes())

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Vault", "VaultError", "find_vault_root"]
 
+Stamp = tuple[int, int]
+"""A file's size and modification time (ns)."""
+
 
 class Vault:
     def __init__(self, root: Path, config: Config, follow_symlinks: bool = False) -> None:
@@ -88,10 +91,10 @@ class Vault:
             follow_symlinks=follow_symlinks,
         )
         vault.read_started = time.time()
-        notes: list[tuple[str, os.stat_result | None]] = []
-        for relative, status in sorted(vault.walk_files(), key=_path_of):
+        notes: list[tuple[str, Stamp | None]] = []
+        for relative, stamp in sorted(vault.walk_files(), key=_path_of):
             if relative.lower().endswith(".md"):
-                notes.append((relative, status))
+                notes.append((relative, stamp))
             else:
                 vault.attachments.add(relative)
         cache = None
@@ -107,10 +110,11 @@ class Vault:
 
     # -- reading ---------------------------------------------------------------
 
-    def walk_files(self) -> Iterator[tuple[str, os.stat_result | None]]:
-        """Every file of the vault (hidden and ignored ones aside) with its status (of the
-        file a followed symlink leads to), or None when that cannot be had (a file removed
-        since the listing). Folders that cannot be listed are recorded as diagnostics.
+    def walk_files(self) -> Iterator[tuple[str, Stamp | None]]:
+        """Every file of the vault (hidden and ignored ones aside) with its size and
+        modification time (of the file a followed symlink leads to), or None when those
+        cannot be had (a file removed since the listing). Folders that cannot be listed are
+        recorded as diagnostics.
 
         Symlinks are skipped unless ``follow_symlinks`` is on; then those that lead inside
         the vault are followed, folders included, and a folder is never entered twice
@@ -154,7 +158,7 @@ class Vault:
                         continue
                     try:
                         if entry.is_file(follow_symlinks=False):  # the usual case, first
-                            yield relative, _status(entry)
+                            yield relative, _stamp(entry)
                         elif entry.is_dir(follow_symlinks=False):
                             real = os.path.realpath(os.path.join(folder_path, name))
                             pending.append((relative, ancestors | {real}))
@@ -168,7 +172,7 @@ class Vault:
                                 entered_through_links.add(real)
                                 pending.append((relative, ancestors | {real}))
                             elif entry.is_file():
-                                yield relative, _status(entry)
+                                yield relative, _stamp(entry)
                     except OSError:
                         continue
 
@@ -197,25 +201,22 @@ class Vault:
 
     def _read_notes(
         self,
-        files: list[tuple[str, os.stat_result | None]],
+        files: list[tuple[str, Stamp | None]],
         workers: int,
         cache: NoteCache | None = None,
     ) -> None:
         """Read and parse ``files`` (in order, so that notes stay sorted by path), taking
         from ``cache`` the parses of the files it remembers unchanged."""
         reads: list[FileRead | None] = [None] * len(files)
-        stamps: list[tuple[int, int] | None] = [None] * len(files)
         if cache is not None:
-            for index, (relative, status) in enumerate(files):
-                if status is None:
-                    continue
-                stamps[index] = (status.st_size, status.st_mtime_ns)
-                reads[index] = cache.recall(relative, status.st_size, status.st_mtime_ns)
+            for index, (relative, stamp) in enumerate(files):
+                if stamp is not None:
+                    reads[index] = cache.recall(relative, *stamp)
         unread = [index for index, read in enumerate(reads) if read is None]
         parsed = self._read_files([files[index][0] for index in unread], workers)
         for index, read in zip(unread, parsed, strict=True):
             reads[index] = read
-            stamp = stamps[index]
+            stamp = files[index][1]
             if cache is not None and stamp is not None and (read.note or read.too_large):
                 cache.remember(files[index][0], *stamp, read)
         for (relative, _), found in zip(files, reads, strict=True):
@@ -539,11 +540,14 @@ class _Listing:
             os.close(self._descriptor)
 
 
-def _status(entry: os.DirEntry[str]) -> os.stat_result | None:
+def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
+    # Only two numbers are kept: a warm lint holds one for every file of the vault, and a
+    # whole os.stat_result for each would take as long again to allocate.
     try:
-        return entry.stat()
+        status = entry.stat()
     except OSError:
         return None
+    return status.st_size, status.st_mtime_ns
 
 
 _BATCH = 200

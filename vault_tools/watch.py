@@ -363,9 +363,9 @@ class Watcher:
         listing = Vault(self.root, self.vault.config, follow_symlinks=self.vault.follow_symlinks)
         on_disk: set[str] = set()
         changed: set[str] = set()
-        for relative, status in listing.walk_files():
+        for relative, stamp in listing.walk_files():
             on_disk.add(relative)
-            if status is not None and status.st_mtime_ns < since:
+            if stamp is not None and stamp[1] < since:
                 continue  # else changed, or gone since the listing: read again
             changed.add(relative)
         known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
