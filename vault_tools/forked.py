@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-PARALLEL_MIN_NOTES = 2000
+PARALLEL_MIN_NOTES = 500
 """Below this many notes, a child process costs more than it saves."""
 
 
