@@ -27,6 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.test_incremental_index import BODIES
 from vault_tools.blocks import BOM
 from vault_tools.index import _Layout, plan_index, unified_diff
 from vault_tools.render.views import ViewContext, _order_key, _ordered, _Row
@@ -52,11 +53,6 @@ DATES = [
 ]
 ROLES = ["Engineer", "PM | lead", "Nurse", None]
 FORMATS = ["video", "phone", None]
-BODIES = [
-    "## Notes\n",
-    "## Preparation\n\n- read their blog\n\n## Questions\n\n- what is a typical week?\n",
-    "## Questions\n\n- how did you start?\n",
-]
 HOME_BLOCKS = [
     "contacts",
     "contacts sort=-last_contact limit=7",
