@@ -27,6 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import contact
 from tests.test_incremental_index import BODIES
 from vault_tools.blocks import BOM
 from vault_tools.index import _Layout, plan_index, unified_diff
@@ -324,3 +325,40 @@ def test_blocks_known_after_a_forced_write(tmp_path: Path) -> None:
     again = plan_index(vault, today=TODAY, cache=cache)
     assert (again.refused, again.updates) == (0, [])
     assert plan_index(Vault.load(root), today=TODAY).updates == []
+
+
+def test_a_view_that_fails_halfway_leaves_nothing_half_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row that cannot be made in the middle of a round (an error the caller catches):
+    the next round with the same cache plans what a fresh plan does."""
+    from vault_tools.index import RenderCache, write_plan
+    from vault_tools.render import views
+
+    root = tmp_path / "vault"
+    editor = Editor(root, random.Random(5))
+    editor.start()
+    editor.write_home(HOME_BLOCKS)
+    vault = Vault.load(root)
+    cache = RenderCache()
+    write_plan(plan_index(vault, today=TODAY, cache=cache), cache=cache)
+    contacts = sorted((root / "contacts").glob("*.md"))[:2]
+    for number, path in enumerate(contacts):
+        path.write_text(contact(organization=f"Moved {number}"), encoding="utf-8")
+    vault.update(str(path) for path in contacts)
+    make_row = views._contact_row
+    failing = contacts[1].stem
+
+    def fails_for_one(context: ViewContext, note: Any) -> Any:
+        if note.title == failing:
+            raise RuntimeError("this row cannot be made")
+        return make_row(context, note)
+
+    monkeypatch.setattr(views, "_contact_row", fails_for_one)
+    with pytest.raises(RuntimeError):
+        plan_index(vault, today=TODAY, cache=cache)
+    monkeypatch.setattr(views, "_contact_row", make_row)
+    with_cache = plan_index(vault, today=TODAY, cache=cache)
+    fresh = plan_index(Vault.load(root), today=TODAY)
+    assert [u.new_data for u in with_cache.updates] == [u.new_data for u in fresh.updates]
+    assert fresh.updates  # the moved contacts' rows change Home.md

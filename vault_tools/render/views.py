@@ -1454,14 +1454,21 @@ def _keep(
     journals: Sequence[_Journal[str]],
 ) -> tuple[_KeptT, set[str] | None]:
     """What a view kept under ``key``, and the ids of the notes that changed since; a new,
-    empty ``kind`` and None when there is none yet or it cannot be brought up to date."""
+    empty ``kind`` and None when there is none yet or it cannot be brought up to date.
+    It is taken out of the cache until the view, done, hands it back (``_kept_again``):
+    a view that fails halfway leaves nothing half brought up to date."""
     if context.cache is None:
         raise RuntimeError("only a ViewContext with a cache keeps views")
-    kept = context.cache.kept.get(key)
+    kept = context.cache.kept.pop(key, None)
     changed = kept.catch_up(stamp, journals) if isinstance(kept, kind) else None
     if not isinstance(kept, kind) or changed is None:
-        kept = context.cache.kept[key] = kind(stamp, journals)
+        kept = kind(stamp, journals)
     return kept, changed
+
+
+def _kept_again(context: ViewContext, key: Hashable, kept: _Kept) -> None:
+    if context.cache is not None:
+        context.cache.kept[key] = kept
 
 
 class _KeptTable(_Kept):
@@ -1514,6 +1521,7 @@ def _kept_table(
         row = make_row(context, note)
         kept.rows.put(note_id, _order_key(row, column, descending), row.line)
         kept.made_of[note_id] = made_of
+    _kept_again(context, key, kept)
     lines = kept.rows.lines
     return lines[: int(arguments["limit"])] if "limit" in arguments else lines
 
@@ -1565,6 +1573,7 @@ def _kept_fields(context: ViewContext, arguments: dict[str, str]) -> dict[str, _
             people.put(
                 note_id, (context.sort_title(note), context.position(note)), context.link(note)
             )
+    _kept_again(context, key, kept)
     return kept.fields
 
 
@@ -1594,7 +1603,8 @@ def _kept_agenda_lines(context: ViewContext, key: Hashable, items: list[AgendaIt
     if context.cache is None:
         raise RuntimeError("only a ViewContext with a cache keeps views")
     journals = (context.cache.changes,)
-    kept, changed = _keep(context, _KeptLines, ("agenda lines", key), (context.links,), journals)
+    key = ("agenda lines", key)
+    kept, changed = _keep(context, _KeptLines, key, (context.links,), journals)
     for note_id in changed or ():
         for gone in kept.by_note.pop(note_id, ()):
             kept.lines.pop(gone, None)
@@ -1610,4 +1620,5 @@ def _kept_agenda_lines(context: ViewContext, key: Hashable, items: list[AgendaIt
         kept.lines, kept.items, kept.by_note = {}, {}, {}
         for key_of_item, item, line in zip(keys, items, lines, strict=True):
             kept.add(key_of_item, item, line)
+    _kept_again(context, key, kept)
     return lines
