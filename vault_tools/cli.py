@@ -1518,4 +1518,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def main() -> None:
+    from vault_tools.collector import freeze_after_pauses
+
+    freeze_after_pauses(True)  # watch, the one long-lived command, turns it off
     cli(prog_name="vault-tools")

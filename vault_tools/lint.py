@@ -9,10 +9,11 @@ from functools import partial
 from typing import Any
 
 from vault_tools import forked
+from vault_tools.collector import gc_paused
 from vault_tools.model import Diagnostic, Severity
 from vault_tools.rules import Check, LintContext, all_checks
 from vault_tools.rules.registry import diagnostic, select
-from vault_tools.vault import Vault, gc_paused
+from vault_tools.vault import Vault
 
 SUPPRESS_KEY = "vault-tools-ignore"
 

@@ -6,8 +6,6 @@ the Notes it holds. ``update`` re-reads only the paths that changed (for ``watch
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import re
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault_tools import forked
+from vault_tools.collector import gc_paused
 from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
 from vault_tools.errors import VaultError
 from vault_tools.links import LinkResolver, Resolution, normalize
@@ -471,19 +470,6 @@ class Vault:
             item for path in sorted(self.read_diagnostics) for item in self.read_diagnostics[path]
         ]
         return found + [self.undecodable_names[name] for name in sorted(self.undecodable_names)]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cycle collector: parsing a vault allocates millions of objects and no
-    cycles, and each full collection would walk all of them again (a fifth of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _templates_folder(root: Path, config: Config) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from vault_tools.collector import freeze_after_pauses
 from vault_tools.model import Diagnostic
 from vault_tools.vault import Vault
 
@@ -234,6 +235,9 @@ class Watcher:
         self._lint_pending = False
         """A lint gave way to newer changes and is still owed."""
         self._render_cache: RenderCache | None = None
+        # Rounds run for hours: after the first, what each lint round leaves alive must
+        # stay in the collector's sight (see _first_round for the one freeze).
+        freeze_after_pauses(False)
 
     # -- the loop -----------------------------------------------------------------------
 
