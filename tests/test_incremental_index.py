@@ -514,3 +514,45 @@ def test_notes_that_change_places() -> None:
             [*paths, "contacts/Di Ng B.md"]
         )
         check(vault, cache, TODAY, {})
+
+
+def test_what_only_views_no_longer_asked_for_used_is_let_go() -> None:
+    """A block whose arguments are being typed is a new view at each save: the cache lets
+    go of what only the views no longer asked for used (their output, their kept rows, the
+    memo tables of their arguments), so that it stays the same size round after round, and
+    the plans stay those without a cache."""
+    with tempfile.TemporaryDirectory() as folder:
+        model = start(Path(folder))
+        model.write("Home.md")
+        vault = Vault.load(model.root)
+        cache = RenderCache()
+        views = cache.views
+        sizes = []
+        for round_number in range(12):
+            role = f"Role{round_number}"
+            model.other["Home.md"] = home(
+                [
+                    "contacts",  # asked for in every round: what it keeps stays
+                    f"contacts role={role}",
+                    f"interviews limit={round_number + 1}",
+                    f"follow-ups limit={round_number + 1}",
+                    f"referrals role={role}",
+                    f"organizations role={role}",
+                    f"fields role={role}",
+                ]
+            )
+            vault.update([model.write("Home.md")])
+            check(vault, cache, TODAY, {})
+            if round_number == 0:
+                kept_for_contacts = views.kept[("contacts",)]
+            sizes.append(
+                (
+                    len(views.kept),
+                    len(views._memos),
+                    sum(map(len, views._memos.values())),
+                    len(views._tables),
+                )
+            )
+        assert sizes[-1] == sizes[2], sizes  # (rounds 0 and 1 make what is shared)
+        assert not any("Role0" in repr(key) for key in [*views.kept, *views._memos])
+        assert views.kept[("contacts",)] is kept_for_contacts

@@ -286,6 +286,11 @@ class ViewCache:
         """A token replaced when the schemas may have changed: with the config, and each
         round when the config names schema files."""
         self.schema_files = False
+        self._asked: set[Hashable] = set()
+        """The views (name and arguments) asked for since the round began."""
+        self._made_with: dict[Hashable, set[tuple[str, Hashable]]] = {}
+        """For each view asked for, the memo tables and kept rows it used when it was made."""
+        self._making: set[tuple[str, Hashable]] | None = None
 
     # -- a round --------------------------------------------------------------------------
 
@@ -293,6 +298,7 @@ class ViewCache:
         """Take in what changed in ``vault`` since the last round."""
         if vault is not self._vault or vault.config is not self._config or vault.root != self._root:
             self._reset(vault)
+        self._forget_views_no_longer_asked()
         notes = vault.notes
         order = list(notes)
         values = list(notes.values())
@@ -348,6 +354,46 @@ class ViewCache:
                 for _, entries in self._tables.values():
                     entries.pop(old.id, None)
 
+    def _forget_views_no_longer_asked(self) -> None:
+        """Drop what only the views the last round did not ask for used: a block removed,
+        or whose arguments were edited (each set typed on the way is a view of its own).
+        Every view asked for is asked again each round, even when its output is served
+        whole from the memo; one asked again later is simply made again."""
+        if not self._asked:
+            return  # a round that asked for nothing (it failed early): keep all
+        views = self._memos.get("view", {})
+        for key in views.keys() - self._asked:
+            del views[key]
+        dropped = [self._made_with.pop(key) for key in self._made_with.keys() - self._asked]
+        in_use: set[tuple[str, Hashable]] = set().union(*self._made_with.values())
+        stores: dict[str, dict[Any, Any]] = {
+            "memo": self._memos,
+            "table": self._tables,
+            "kept": self.kept,
+        }
+        for kind, name in set[tuple[str, Hashable]]().union(*dropped) - in_use:
+            stores[kind].pop(name, None)
+        self._asked = set()
+
+    def view(self, key: Hashable, depends: tuple[object, ...], compute: Callable[[], str]) -> str:
+        """The output of the view ``key`` (its name and arguments) as ``memo`` keeps it, and
+        a note that the view is in use this round, along with what it used when made."""
+        self._asked.add(key)
+        return self.memo("view", key, depends, partial(self._make_view, key, compute))
+
+    def _make_view(self, key: Hashable, compute: Callable[[], str]) -> str:
+        made_with = self._made_with.setdefault(key, set())
+        outer, self._making = self._making, made_with
+        try:
+            return compute()
+        finally:
+            self._making = outer
+
+    def used(self, kind: str, name: Hashable) -> None:
+        """The view being made uses the memo table, table or kept rows (``kind``) ``name``."""
+        if self._making is not None:
+            self._making.add((kind, name))
+
     def _forget_what_was_caught_up(self) -> None:
         """Let the journals forget what every view that keeps something caught up with."""
         oldest: dict[int, int] = {}  # by journal (its id): the oldest mark still of use
@@ -367,6 +413,8 @@ class ViewCache:
         held the very same objects (compared with ``is``). ``depends`` must hold every
         input of ``compute`` that may differ between two calls with the same ``key``: the
         notes it reads, the group tuples, the tokens."""
+        if self._making is not None:
+            self._making.add(("memo", table))
         entries = self._memos.setdefault(table, {})
         entry = entries.get(key)
         if entry is not None and len(entry[0]) == len(depends) and all(map(is_, entry[0], depends)):
@@ -383,6 +431,8 @@ class ViewCache:
         identity), emptied when the stamp changes. Each entry must hold, besides its
         value, the other inputs it was computed from, for the caller to compare by
         identity before using it (the views do so inline: they look up thousands)."""
+        if self._making is not None:
+            self._making.add(("table", name))
         known = self._tables.get(name)
         if known is not None and len(known[0]) == len(stamp) and all(map(is_, known[0], stamp)):
             entries = known[1]
@@ -745,7 +795,7 @@ def render_view(context: ViewContext, name: str, arguments: dict[str, str]) -> s
         *(by_type.members.get(note_type, ()) for note_type in spec.reads),
     )
     key = (name, *sorted(arguments.items()))
-    return context.memo("view", key, depends, partial(spec.render, context, arguments))
+    return context.cache.view(key, depends, partial(spec.render, context, arguments))
 
 
 def validate_view(
@@ -1078,8 +1128,8 @@ def follow_ups_view(context: ViewContext, arguments: dict[str, str]) -> str:
         items = agenda_section(context.vault, context.today, kinds, context.cache)
         parts.append(
             context.memo(
-                "follow-ups section",
-                (heading, limit),
+                f"follow-ups section, limit {limit}",  # a table each: see ViewCache.view
+                heading,
                 (items, context.links),
                 partial(_follow_ups_section, context, heading, items, limit),
             )
@@ -1136,8 +1186,8 @@ def referrals_view(context: ViewContext, arguments: dict[str, str]) -> str:
     filtered = any(key not in ("limit", "sort") for key in arguments)
     contacts = context.groups("real notes by type", _real_type).members.get("contact", ())
     return context.memo(
-        "referrals",
-        tuple(sorted(arguments.items())),
+        f"referrals {sorted(arguments.items())!r}",  # a table each: see ViewCache.view
+        None,
         (context.links, context.cache.referral_edges()[1], contacts if filtered else None),
         partial(_referrals, context, arguments),
     )
@@ -1459,6 +1509,7 @@ def _keep(
     a view that fails halfway leaves nothing half brought up to date."""
     if context.cache is None:
         raise RuntimeError("only a ViewContext with a cache keeps views")
+    context.cache.used("kept", key)
     kept = context.cache.kept.pop(key, None)
     changed = kept.catch_up(stamp, journals) if isinstance(kept, kind) else None
     if not isinstance(kept, kind) or changed is None:
