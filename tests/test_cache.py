@@ -69,6 +69,25 @@ def test_config_date_and_version_are_part_of_the_key(vault, monkeypatch):
     assert run(vault).from_cache is False
 
 
+def test_a_run_that_misses_lists_the_vault_once(vault, monkeypatch):
+    """The notes are read from the fingerprint's listing, not from a second one."""
+    from vault_tools.vault import Vault
+
+    listed = []
+    walk_files = Vault.walk_files
+
+    def counted(self):
+        listed.append(self.root)
+        return walk_files(self)
+
+    monkeypatch.setattr(Vault, "walk_files", counted)
+    first = run(vault)
+    assert (first.from_cache, len(listed)) == (False, 1)
+    assert run(vault).from_cache and len(listed) == 2
+    assert run(vault, use_cache=False).diagnostics == first.diagnostics
+    assert len(listed) == 3
+
+
 def test_recent_changes_are_not_remembered(tmp_path):
     root = tmp_path / "v"
     root.mkdir()

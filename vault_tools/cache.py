@@ -27,7 +27,7 @@ from vault_tools.errors import VaultError
 from vault_tools.forked import default_workers
 from vault_tools.model import Diagnostic, Severity
 from vault_tools.user_cache import cache_file, code_stamp
-from vault_tools.vault import Vault
+from vault_tools.vault import Stamp, Vault
 
 FORMAT = 1
 
@@ -52,9 +52,16 @@ RACY_SECONDS = 2.0
 
 
 def fingerprint(
-    vault: Vault, *, select: list[str], ignore: list[str], today: dt.date
+    vault: Vault,
+    *,
+    select: list[str],
+    ignore: list[str],
+    today: dt.date,
+    files: list[tuple[str, Stamp | None]] | None = None,
 ) -> Fingerprint:
-    """A digest of everything a lint result depends on (``vault`` need not be loaded)."""
+    """A digest of everything a lint result depends on (``vault`` need not be loaded).
+    ``files``: the vault's files as ``vault.list_files()`` gave them (else listed here),
+    for the vault to read them without listing the folders again."""
     digest = hashlib.sha256()
     header = {
         "format": FORMAT,
@@ -67,7 +74,8 @@ def fingerprint(
         "follow_symlinks": vault.follow_symlinks,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
-    files = list(vault.walk_files())
+    if files is None:
+        files = vault.list_files()
     lines = [
         f"{relative}\0{stamp[0]}\0{stamp[1]}\n"
         if stamp is not None
@@ -171,25 +179,20 @@ def cached_lint(
 
     config = load_config(root)
     select_rules([*select, *ignore] or ["all"])  # an unknown rule fails before any work
-    fingerprinted = None
-    if use_cache and root.is_dir():
-        fingerprinted = fingerprint(
-            Vault(root, config, follow_symlinks=follow_symlinks),
-            select=select,
-            ignore=ignore,
-            today=today,
-        )
-        remembered = load(root, fingerprinted.key)
-        if remembered is not None:
-            return LintRun(remembered[0], remembered[1], from_cache=True, config=config)
     if not root.is_dir():
         raise VaultError(
             f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
         )
+    vault = Vault(root, config, follow_symlinks=follow_symlinks)
+    files = vault.list_files()  # once, for the fingerprint and for reading
+    fingerprinted = None
+    if use_cache:
+        fingerprinted = fingerprint(vault, select=select, ignore=ignore, today=today, files=files)
+        remembered = load(root, fingerprinted.key)
+        if remembered is not None:
+            return LintRun(remembered[0], remembered[1], from_cache=True, config=config)
     workers = default_workers()
-    vault = Vault.load(
-        root, config, follow_symlinks=follow_symlinks, workers=workers, note_cache=use_cache
-    )
+    vault.read(files, workers=workers, note_cache=use_cache)
     diagnostics = lint(
         vault, select_rules=select, ignore_rules=ignore, today=today, workers=workers
     )

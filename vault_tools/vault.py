@@ -89,23 +89,39 @@ class Vault:
             config if config is not None else load_config(root_path),
             follow_symlinks=follow_symlinks,
         )
-        vault.read_started = time.time()
+        vault.read(vault.list_files(), workers=workers, note_cache=note_cache)
+        return vault
+
+    def list_files(self) -> list[tuple[str, Stamp | None]]:
+        """``walk_files`` at once: where reading the vault starts (see ``read``)."""
+        self.read_started = time.time()
+        return list(self.walk_files())
+
+    def read(
+        self,
+        files: list[tuple[str, Stamp | None]],
+        *,
+        workers: int = 1,
+        note_cache: bool = False,
+    ) -> None:
+        """Read the notes among ``files``, as ``list_files`` gave them, into this vault, which
+        has read none yet; the others are its attachments. (``load`` lists and reads; a
+        caller that needs the listing first, to fingerprint it, lists once and reads.)"""
         notes: list[tuple[str, Stamp | None]] = []
-        for relative, stamp in sorted(vault.walk_files(), key=_path_of):
+        for relative, stamp in sorted(files, key=_path_of):
             if relative.lower().endswith(".md"):
                 notes.append((relative, stamp))
             else:
-                vault.attachments.add(relative)
+                self.attachments.add(relative)
         cache = None
         if note_cache:
             from vault_tools.note_cache import NoteCache
 
-            cache = NoteCache.for_vault(vault)
+            cache = NoteCache.for_vault(self)
         with gc_paused():
-            vault._read_notes(notes, workers, cache)
+            self._read_notes(notes, workers, cache)
         if cache is not None:
             cache.save()
-        return vault
 
     # -- reading ---------------------------------------------------------------
 
