@@ -1,11 +1,11 @@
 """Parsed notes remembered between runs, so that a lint after editing one note parses one.
 
-Each entry is one note's parse (its ``FileRead``: the note and what reading it found),
-keyed by the note's vault-relative path, size and modification time. The entries are
-spread over a few shard files, each also keyed by the settings a parse depends on (the
-tool's code, the size limit and the templates folder): any difference and the shard is
-ignored. A corrupt, partial or foreign shard is ignored and replaced, never trusted and
-never fatal.
+Each entry is one note's parse (its ``FileRead``: the note, typed, and what reading it
+found), keyed by the note's vault-relative path, size and modification time. The entries
+are spread over a few shard files, each also keyed by the settings a parse depends on (the
+tool's code, the size limit, the templates folder and the rules that give notes their
+types): any difference and the shard is ignored. A corrupt, partial or foreign shard is
+ignored and replaced, never trusted and never fatal.
 
 A shard is a stream of pickles, read back by an unpickler that makes only the tool's
 own records and plain values (dates, sets...), so that even a tampered file cannot run
@@ -99,10 +99,15 @@ class NoteCache:
     @classmethod
     def for_vault(cls, vault: Vault) -> NoteCache:
         """The cache of ``vault``'s folder, for parses made with its settings."""
+        config = vault.config
         settings = {
             "code": code_stamp(),
-            "max_note_mb": vault.config.max_note_mb,
+            "max_note_mb": config.max_note_mb,
             "templates": vault.templates_folder,
+            # The notes are remembered typed (see Vault.typed): by the same rules only.
+            "types": repr(
+                (config.type_key, config.type_folders, config.type_tags, config.type_matches)
+            ),
         }
         return cls.open(cache_file(vault.root, "notes", "d"), settings)
 

@@ -259,7 +259,7 @@ class Vault:
             yield [self._read_file(relative) for relative in relatives[start : start + _BATCH]]
 
     def _read_file(self, relative: str) -> FileRead:
-        """Read and parse one note; what this finds, without changing the vault."""
+        """Read, parse and type one note; what this finds, without changing the vault."""
         limit = int(self.config.max_note_mb * 1_000_000)
         try:
             with open(self.root / relative, "rb") as file:
@@ -298,13 +298,14 @@ class Vault:
         from vault_tools.parse import parse_note  # YAML loads only when a note is read
 
         result = parse_note(relative, data, template=self.is_template(relative))
-        return FileRead(result.note, result.diagnostics)
+        note = self.typed(result.note) if result.note is not None else None
+        return FileRead(note, result.diagnostics)
 
     def _store(self, relative: str, read: FileRead) -> None:
         if read.too_large:
             self.attachments.add(relative)
         if read.note is not None:
-            note = self.typed(read.note)
+            note = read.note
             self.notes[note.id] = note
             self.read_diagnostics[relative] = read.diagnostics
             return
