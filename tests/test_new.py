@@ -55,9 +55,18 @@ def test_init_home_note_has_every_view_and_index_fills_it(tmp_path):
 
 
 def test_init_example_copies_the_example_vault(tmp_path):
-    result = run("init", str(tmp_path / "demo"), "--example")
+    demo = tmp_path / "demo"
+    result = run("init", str(demo), "--example")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "demo" / "contacts" / "Maya Chen.md").is_file()
+    assert (demo / "contacts" / "Maya Chen.md").is_file()
+    # The Home note's date views count from today, not from the day the example was made.
+    assert run("index", str(demo), "--check").exit_code == 0
+    home = (demo / "Home.md").read_bytes()
+    (demo / "contacts" / "Maya Chen.md").write_text("mine")
+    again = run("init", str(demo), "--example")
+    assert again.exit_code == 0 and "skipped" in again.output
+    assert (demo / "contacts" / "Maya Chen.md").read_text() == "mine"
+    assert (demo / "Home.md").read_bytes() == home
 
 
 def test_new_contact_writes_a_note_that_passes_lint(tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -429,18 +428,23 @@ def _fill_index(root: Path) -> None:
 
 
 def example_vault_source() -> Path | None:
-    """The example vault beside the package (a source checkout or editable install)."""
-    candidate = Path(__file__).resolve().parent.parent / "example_vault"
-    return candidate if candidate.is_dir() else None
+    """The example vault: installed inside the package, or beside it in a source checkout
+    (and an editable install)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "example_vault", package.parent / "example_vault"):
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 def copy_example(root: Path) -> InitResult:
-    """Copy the example vault into ``root``; files that already exist are skipped."""
+    """Copy the example vault into ``root``; files that already exist are skipped. The
+    Home note's blocks are brought up to today, as a new vault's are."""
     source = example_vault_source()
     if source is None:
         raise NewNoteError(
-            "the example vault is not installed with this copy of vault-tools; "
-            "it is in the source repository's example_vault/ folder"
+            "the example vault is missing from this installation of vault-tools; "
+            "reinstall it, or copy example_vault/ from the source repository"
         )
     result = InitResult()
     for folder, _, files in os.walk(source):
@@ -449,9 +453,12 @@ def copy_example(root: Path) -> InitResult:
             relative = origin.relative_to(source).as_posix()
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
+            try:
+                create_atomically(target, origin.read_bytes())
+            except FileExistsError:
                 result.skipped.append(relative)
                 continue
-            shutil.copy2(origin, target)
             result.created.append(relative)
+    if "Home.md" in result.created:
+        _fill_index(root)  # its date views as of today, not of the day it was written
     return result
