@@ -111,6 +111,21 @@ def test_set_adds_frontmatter_to_a_note_without_any(make_vault):
     assert (root / "Idea.md").read_text() == "---\ntags: [idea]\n---\nJust text.\n"
 
 
+def test_set_adds_frontmatter_above_a_thematic_break_on_line_1(make_vault):
+    """A '---' on line 1 that nothing closes, and no `key:` line after it, is a horizontal
+    rule in the body (the parser reads it so, with no complaint): a frontmatter goes above
+    it. One followed by a `key:` line was meant as a frontmatter: set refuses, as lint warns."""
+    root = make_vault({"Rule.md": "---\nJust text.\n", "Open.md": "---\nstatus: contacted\n"})
+    assert run("set", "Rule", "tags=[idea]", "--vault", str(root)).exit_code == 0
+    written = (root / "Rule.md").read_text()
+    assert written == "---\ntags: [idea]\n---\n---\nJust text.\n"
+    note = parse_note("Rule.md", written.encode()).note
+    assert note.frontmatter == {"tags": ["idea"]} and note.body == "---\nJust text.\n"
+    refused = run("set", "Open", "status=thanked", "--vault", str(root))
+    assert refused.exit_code != 0 and "never closed" in refused.stderr
+    assert (root / "Open.md").read_text() == "---\nstatus: contacted\n"
+
+
 def test_set_with_same_value_writes_nothing(make_vault):
     root = make_vault({"contacts/Ann Lee.md": contact(status="contacted")})
     path = root / "contacts" / "Ann Lee.md"

@@ -721,6 +721,8 @@ def same_value(a: Any, b: Any) -> bool:
 @example(frontmatter=["a: 1"], setting=("text", "b", "2"), body="x\r", newline="\r", bom=True)
 # a key holding a control character was written as it is, which YAML refuses
 @example(frontmatter=None, setting=("python", ":=\x08", ""), body="", newline="\n", bom=False)
+# a body opening with a horizontal rule was taken for a frontmatter never closed
+@example(frontmatter=None, setting=("text", "status", "plain"), body="---", newline="\n", bom=False)
 def test_setting_a_field_changes_only_that_field(
     frontmatter: list[str] | None,
     setting: tuple[str, str, Any],

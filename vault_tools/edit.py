@@ -18,6 +18,7 @@ import yaml
 
 from vault_tools.blocks import NoteSnapshot, write_atomically
 from vault_tools.model import Diagnostic, Note
+from vault_tools.parse import meant_as_frontmatter
 from vault_tools.vault import Vault
 
 _TOP_LEVEL_KEY = re.compile(r"^(?P<key>[^\s#:'\"-][^:]*?|'[^']*'|\"[^\"]*\")[ \t]*:(?:[ \t]|$)")
@@ -135,19 +136,21 @@ def apply_assignments(text: str, assignments: list[Assignment]) -> str:
     lines = _LINE_END.split(text)
     # the frontmatter's own line ending (a CRLF body does not decide it)
     newline = lines[0][len(lines[0].rstrip("\r\n")) :] or "\n"
-    if lines[0].rstrip("\r\n").rstrip(" \t") != "---":
+    closing = None
+    if lines[0].rstrip("\r\n").rstrip(" \t") == "---":
+        closing = next(
+            (
+                i
+                for i in range(1, len(lines))
+                if lines[i].rstrip("\r\n").rstrip(" \t") in ("---", "...")
+            ),
+            None,
+        )
+        if closing is None and meant_as_frontmatter([line.rstrip("\r\n") for line in lines]):
+            raise EditError("the frontmatter opened on line 1 is never closed; fix it first")
+    if closing is None:  # no frontmatter (a '---' alone opens the body): one goes first
         header = [f"{a.key}: {a.text}".rstrip() for a in assignments]
         return newline.join(["---", *header, "---"]) + newline + text
-    closing = next(
-        (
-            i
-            for i in range(1, len(lines))
-            if lines[i].rstrip("\r\n").rstrip(" \t") in ("---", "...")
-        ),
-        None,
-    )
-    if closing is None:
-        raise EditError("the frontmatter opened on line 1 is never closed; fix it first")
     for assignment in assignments:
         start = _key_line(lines, closing, assignment.key)
         if start is None:

@@ -104,7 +104,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     frontmatter_valid = True
     if closing is None:
         body_line = 1
-        if lines[0].rstrip(" \t") == "---" and len(lines) > 1 and _YAML_KEY_LINE.match(lines[1]):
+        if meant_as_frontmatter(lines):
             diagnostics.append(
                 diagnostic(
                     "invalid-yaml",
@@ -215,6 +215,15 @@ def _decode(path: str, data: bytes, diagnostics: list[Diagnostic]) -> str:
             )
         )
         return data.decode("utf-8", errors="replace")
+
+
+def meant_as_frontmatter(lines: list[str]) -> bool:
+    """Whether ``lines`` (without their endings), which no line closes as a frontmatter,
+    were meant to open one: '---' and then a ``key:`` line. Otherwise a '---' on line 1 is
+    a thematic break, the first line of the body."""
+    return (
+        lines[0].rstrip(" \t") == "---" and len(lines) > 1 and bool(_YAML_KEY_LINE.match(lines[1]))
+    )
 
 
 def _frontmatter_end(lines: list[str]) -> int | None:
