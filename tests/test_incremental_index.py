@@ -556,3 +556,31 @@ def test_what_only_views_no_longer_asked_for_used_is_let_go() -> None:
         assert sizes[-1] == sizes[2], sizes  # (rounds 0 and 1 make what is shared)
         assert not any("Role0" in repr(key) for key in [*views.kept, *views._memos])
         assert views.kept[("contacts",)] is kept_for_contacts
+
+
+def test_what_every_view_shares_outlives_the_view_that_made_it() -> None:
+    """The link and title tables every view reads are made by the first view of a round
+    only; when that view's block goes, the others still have them. A round that planned
+    only some notes drops nothing; a whole round with no block left drops every view's."""
+    with tempfile.TemporaryDirectory() as folder:
+        model = start(Path(folder))
+        model.other["Home.md"] = home(["contacts", "interviews"])
+        model.write("Home.md")
+        vault = Vault.load(model.root)
+        cache = RenderCache()
+        check(vault, cache, TODAY, {})
+        tables = dict(cache.views._tables)
+        assert "links" in tables
+        model.other["Home.md"] = home(["interviews"])
+        vault.update([model.write("Home.md")])
+        for _ in range(3):
+            check(vault, cache, TODAY, {})
+        assert all(cache.views._tables[name] is tables[name] for name in tables)
+        model.other["Home.md"] = "# No blocks\n"
+        vault.update([model.write("Home.md")])
+        plan_index(vault, today=TODAY, cache=cache, only={"Home.md"})
+        plan_index(vault, today=TODAY, cache=cache, only={"Home.md"})
+        assert cache.views.kept and cache.views._memos.get("view")
+        for _ in range(2):
+            check(vault, cache, TODAY, {})
+        assert not cache.views.kept and not cache.views._memos.get("view")

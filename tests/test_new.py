@@ -69,6 +69,25 @@ def test_init_example_copies_the_example_vault(tmp_path):
     assert (demo / "Home.md").read_bytes() == home
 
 
+def test_init_regenerates_its_own_home_note_only(tmp_path):
+    """Into a folder that holds notes already, init (with or without --example) fills the
+    Home note it creates, and leaves the blocks of the notes that were there as they are."""
+    for example in (False, True):
+        root = tmp_path / f"existing-{example}"
+        (root / "contacts").mkdir(parents=True)
+        (root / "contacts" / "A.md").write_text("---\ntype: contact\n---\n")
+        (root / "Mine.md").write_text(
+            "<!-- vault-tools:begin contacts -->\n<!-- vault-tools:end -->\n"
+        )
+        assert run("index", str(root)).exit_code == 0
+        (root / "contacts" / "B.md").write_text("---\ntype: contact\n---\n")  # Mine is stale
+        mine = (root / "Mine.md").read_bytes()
+        result = run("init", str(root), *(["--example"] if example else []))
+        assert result.exit_code == 0, result.output
+        assert (root / "Mine.md").read_bytes() == mine
+        assert "vault-tools:begin contacts hash=" in (root / "Home.md").read_text()
+
+
 def test_new_contact_writes_a_note_that_passes_lint(tmp_path):
     root = tmp_path / "v"
     run("init", str(root))

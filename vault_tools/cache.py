@@ -60,8 +60,8 @@ def fingerprint(
     files: list[tuple[str, Stamp | None]] | None = None,
 ) -> Fingerprint:
     """A digest of everything a lint result depends on (``vault`` need not be loaded).
-    ``files``: the vault's files as ``vault.list_files()`` gave them (else listed here),
-    for the vault to read them without listing the folders again."""
+    ``files``: the vault's files as ``vault.list_files()`` gave them (else listed here), so
+    that the vault reads the notes of the same listing."""
     digest = hashlib.sha256()
     header = {
         "format": FORMAT,
@@ -75,7 +75,7 @@ def fingerprint(
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     if files is None:
-        files = vault.list_files()
+        files = list(vault.walk_files())
     lines = [
         f"{relative}\0{stamp[0]}\0{stamp[1]}\n"
         if stamp is not None

@@ -396,6 +396,8 @@ def plan_index(
         update = _plan_note(note, snapshot, text, context, force, plan, views, cache)
         if update is not None:
             plan.updates.append(update)
+    if cache is not None and only is None and views is None:
+        cache.views.asked_all()
     return plan
 
 

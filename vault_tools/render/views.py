@@ -227,6 +227,18 @@ def _ambiguous_titles(vault: Vault) -> set[str]:
 # -- the cache ------------------------------------------------------------------------------
 
 
+_SHARED = {
+    ("table", "links"),
+    ("table", "sort titles"),
+    ("memo", "ambiguous titles"),
+    ("memo", "contact of"),
+    ("memo", "filterable fields"),
+}
+"""What nearly every view uses, through ViewContext's caches of one round: only the
+first view made in a round asks the ViewCache for it, so it is never let go (see
+``ViewCache._forget_views_no_longer_asked``)."""
+
+
 class ViewCache:
     """What the views computed in earlier rounds, for ``watch`` to re-render a large vault
     after a small change: a row per note, a view's whole output, and what the views derive
@@ -288,6 +300,8 @@ class ViewCache:
         self.schema_files = False
         self._asked: set[Hashable] = set()
         """The views (name and arguments) asked for since the round began."""
+        self._asked_all = False
+        """Whether the last round asked for every view in use (see ``asked_all``)."""
         self._made_with: dict[Hashable, set[tuple[str, Hashable]]] = {}
         """For each view asked for, the memo tables and kept rows it used when it was made."""
         self._making: set[tuple[str, Hashable]] | None = None
@@ -354,13 +368,21 @@ class ViewCache:
                 for _, entries in self._tables.values():
                     entries.pop(old.id, None)
 
+    def asked_all(self) -> None:
+        """The round asked for every view in use: every block of the vault (the plan of
+        the whole vault was made). What the others used can go (see ``begin``)."""
+        self._asked_all = True
+
     def _forget_views_no_longer_asked(self) -> None:
-        """Drop what only the views the last round did not ask for used: a block removed,
-        or whose arguments were edited (each set typed on the way is a view of its own).
-        Every view asked for is asked again each round, even when its output is served
-        whole from the memo; one asked again later is simply made again."""
-        if not self._asked:
-            return  # a round that asked for nothing (it failed early): keep all
+        """After a round that asked for every view in use, drop what only the views it did
+        not ask for used: a block removed, or whose arguments were edited (each set typed
+        on the way is a view of its own). A view is asked for in every round, even when
+        its output is served whole from the memo; one asked for again later is made again.
+        After a round that failed or planned only some notes, nothing is dropped."""
+        asked_all, self._asked_all = self._asked_all, False
+        if not asked_all:
+            self._asked = set()
+            return
         views = self._memos.get("view", {})
         for key in views.keys() - self._asked:
             del views[key]
@@ -371,7 +393,7 @@ class ViewCache:
             "table": self._tables,
             "kept": self.kept,
         }
-        for kind, name in set[tuple[str, Hashable]]().union(*dropped) - in_use:
+        for kind, name in set[tuple[str, Hashable]]().union(*dropped) - in_use - _SHARED:
             stores[kind].pop(name, None)
         self._asked = set()
 
