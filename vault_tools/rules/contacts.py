@@ -41,11 +41,11 @@ def check_referral_cycle(context: LintContext) -> Iterator[Diagnostic]:
         # Report at the contact's own referred_by when there is one: that is what to fix.
         if key not in statements or edge.via == "referred_by":
             statements[key] = edge
-    referred_by_each: dict[str, list[str]] = defaultdict(list)
+    referrals_of: dict[str, list[str]] = defaultdict(list)
     for referrer, referred in statements:
-        referred_by_each[referrer].append(referred)
-    for circle_of in _circles(referred_by_each):
-        people = _shortest_circle(referred_by_each, min(circle_of), circle_of)
+        referrals_of[referrer].append(referred)
+    for circle in _circles(referrals_of):
+        people = _shortest_circle(referrals_of, min(circle), circle)
         closing = statements[(people[-2], people[-1])]
         note = context.vault.notes[closing.note]
         chain = " → ".join(context.vault.notes[person].title for person in people)
