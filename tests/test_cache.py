@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -130,3 +131,84 @@ def test_cli_no_cache_and_cached_output_are_the_same(vault):
     assert first.exit_code == second.exit_code == third.exit_code == 1
     assert first.stdout == second.stdout == third.stdout
     assert first.stderr == second.stderr
+
+
+# -- index ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def indexed(vault: Path) -> Path:
+    """``vault`` with every block brought up to date, settled."""
+    assert CliRunner().invoke(cli, ["index", str(vault), "--today", "2026-12-01"]).exit_code == 0
+    age(vault)
+    return vault
+
+
+def index_run(root: Path, **options: object) -> cache.IndexRun:
+    return cache.cached_index_plan(root, today=TODAY, **options)  # type: ignore[arg-type]
+
+
+def plan_summary(plan) -> tuple:
+    return (
+        [update.path for update in plan.updates],
+        plan.diagnostics,
+        plan.notes_with_blocks,
+        plan.blocks,
+        plan.refused,
+    )
+
+
+def test_an_index_with_every_block_up_to_date_is_replayed(indexed):
+    first = index_run(indexed)
+    assert not first.plan.updates and first.plan.blocks > 0
+    second = index_run(indexed)
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert plan_summary(second.plan) == plan_summary(first.plan)
+    assert plan_summary(index_run(indexed, use_cache=False).plan) == plan_summary(first.plan)
+
+
+def test_an_index_with_updates_is_never_remembered_and_an_edit_is_seen(indexed):
+    index_run(indexed)
+    (indexed / "contacts" / "New Person.md").write_text(contact(status="contacted"))
+    age(indexed, 30)
+    for _ in range(2):
+        run_after_edit = index_run(indexed)
+        assert not run_after_edit.from_cache
+        assert [update.path for update in run_after_edit.plan.updates] == ["Home.md"]
+
+
+def test_the_index_options_and_date_are_part_of_the_key(indexed):
+    index_run(indexed)
+    assert index_run(indexed).from_cache
+    assert not index_run(indexed, force=True).from_cache
+    assert not index_run(indexed, views={"contacts"}).from_cache
+    assert not cache.cached_index_plan(indexed, today=TODAY + dt.timedelta(days=1)).from_cache
+    # One result is kept a vault, the last: each set of options misses once after another.
+    assert not index_run(indexed).from_cache
+    assert index_run(indexed).from_cache
+
+
+@pytest.mark.parametrize("content", ["", "{", "[]", '{"format": 2, "key": 5}', "\x00\xff"])
+def test_a_corrupt_index_cache_is_ignored_and_rebuilt(indexed, content):
+    index_run(indexed)
+    (file,) = user_cache.cache_folder().glob("index-*.json")
+    file.write_text(content, encoding="latin-1")
+    assert index_run(indexed).from_cache is False
+    assert index_run(indexed).from_cache is True
+
+
+def test_a_damaged_but_matching_index_cache_is_not_trusted(indexed):
+    index_run(indexed)
+    (file,) = user_cache.cache_folder().glob("index-*.json")
+    data = json.loads(file.read_text())
+    file.write_text(json.dumps({**data, "blocks": "many"}))
+    assert index_run(indexed).from_cache is False
+
+
+def test_cli_index_check_replayed_and_fresh_say_the_same(indexed):
+    runner = CliRunner()
+    args = ["index", str(indexed), "--check", "--today", "2026-12-01"]
+    outputs = [runner.invoke(cli, args) for _ in range(2)]
+    outputs.append(runner.invoke(cli, ["--no-cache", *args]))
+    assert {(result.exit_code, result.output) for result in outputs} == {(0, outputs[0].output)}
+    assert "up to date" in outputs[0].output

@@ -21,11 +21,13 @@ def run(*arguments: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def two_vaults(tmp_path: Path) -> tuple[Path, Path]:
-    """Two vaults, each linted and graphed once: a lint cache and a note cache each."""
+    """Two vaults, each indexed, linted and checked once: a note cache, a lint cache and
+    an index cache each."""
     vaults = (example_with_problems(tmp_path / "one"), example_with_problems(tmp_path / "two"))
     for root in vaults:
+        assert run("index", str(root))[0] == 0
         age(root)
-        for command in (["lint", str(root)], ["graph", str(root)]):
+        for command in (["lint", str(root)], ["index", str(root), "--check"]):
             code, _, stderr = run(*command)
             assert code in (0, 1), stderr
     return vaults
@@ -37,6 +39,7 @@ def caches_of(root: Path) -> list[Path]:
         for path in (
             user_cache.cache_file(root, "notes", "d"),
             user_cache.cache_file(root, "lint", "json"),
+            user_cache.cache_file(root, "index", "json"),
         )
         if path.exists()
     ]
@@ -64,14 +67,14 @@ def test_info_shows_the_folder_and_what_the_caches_take(two_vaults):
 
 def test_clear_removes_only_that_vault_s_caches_and_the_next_run_rebuilds_them(two_vaults):
     one, two = two_vaults
-    assert len(caches_of(one)) == len(caches_of(two)) == 2
+    assert len(caches_of(one)) == len(caches_of(two)) == 3
     before = run("lint", str(one))
     code, stdout, stderr = run("cache", "clear", str(one))
     assert code == 0 and stdout == ""
     assert stderr.startswith("Removed the caches of ") and "MB" in stderr
-    assert caches_of(one) == [] and len(caches_of(two)) == 2
+    assert caches_of(one) == [] and len(caches_of(two)) == 3
     assert run("lint", str(one)) == before
-    assert len(caches_of(one)) == 2
+    assert len(caches_of(one)) == 2  # the index cache comes back with the next index
 
 
 def test_clear_all_removes_every_cache_and_nothing_else(two_vaults):
@@ -105,7 +108,7 @@ def test_a_cache_that_is_a_symlink_is_unlinked_not_followed(two_vaults, tmp_path
 def test_clear_with_a_vault_and_all_is_a_usage_error(two_vaults):
     code, _, stderr = run("cache", "clear", str(two_vaults[0]), "--all")
     assert code == 2 and "not both" in stderr
-    assert all(len(caches_of(root)) == 2 for root in two_vaults)
+    assert all(len(caches_of(root)) == 3 for root in two_vaults)
 
 
 def test_info_and_clear_without_any_cache_folder(tmp_path, monkeypatch):

@@ -1,10 +1,13 @@
-"""Remember a lint run: when nothing the result depends on has changed, replay it.
+"""Remember what a command found: when nothing it depends on has changed, replay it.
 
-The key is a fingerprint of everything a lint result depends on: every file's path, size
+Two commands are remembered: ``lint`` (its diagnostics) and ``index`` when it finds every
+block up to date (its counts and diagnostics, for ``index --check`` in pre-commit).
+
+The key is a fingerprint of everything the result depends on: every file's path, size
 and modification time, the configuration and the files it names (schemas,
-``.obsidian/types.json`` and ``templates.json``), the rules selected, the date the date
-rules count from, and the tool's version and code. Any difference is a miss, and the vault is
-linted in full. The cache lives in the user's cache folder, outside the vault, so that
+``.obsidian/types.json`` and ``templates.json``), the command's options and the date it
+counts from, and the tool's version and code. Any difference is a miss, and the command
+runs in full. The cache lives in the user's cache folder, outside the vault, so that
 sync tools do not copy it; a corrupt, partial or foreign cache file is ignored and
 replaced, never trusted and never fatal.
 """
@@ -19,7 +22,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_tools import __version__
 from vault_tools.config import CONFIG_FILE, Config
@@ -29,7 +32,10 @@ from vault_tools.model import Diagnostic, Severity
 from vault_tools.user_cache import cache_file, code_stamp
 from vault_tools.vault import Stamp, Vault
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from vault_tools.index import IndexPlan
+
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,13 @@ class LintRun:
     note_count: int
     from_cache: bool
     config: Config
+
+
+@dataclass(frozen=True)
+class IndexRun:
+    plan: IndexPlan
+    """Replayed, it has no updates: only a plan that had none is remembered."""
+    from_cache: bool
 
 
 @dataclass(frozen=True)
@@ -53,25 +66,22 @@ RACY_SECONDS = 2.0
 
 def fingerprint(
     vault: Vault,
+    settings: dict[str, Any],
     *,
-    select: list[str],
-    ignore: list[str],
-    today: dt.date,
     files: list[tuple[str, Stamp | None]] | None = None,
 ) -> Fingerprint:
-    """A digest of everything a lint result depends on (``vault`` need not be loaded).
-    ``files``: the vault's files as ``vault.list_files()`` gave them (else listed here), so
-    that the vault reads the notes of the same listing."""
+    """A digest of everything a command's result depends on, ``settings`` (the command
+    and its options, as JSON values) included (``vault`` need not be loaded). ``files``:
+    the vault's files as ``vault.list_files()`` gave them (else listed here), so that the
+    vault reads the notes of the same listing."""
     digest = hashlib.sha256()
     header = {
         "format": FORMAT,
         "version": __version__,
         "code": code_stamp(),
-        "select": select,
-        "ignore": ignore,
-        "today": today.isoformat(),
         "root": str(vault.root.resolve()),
         "follow_symlinks": vault.follow_symlinks,
+        **settings,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     if files is None:
@@ -108,56 +118,71 @@ def _inputs(root: Path, config: Config) -> list[Path]:
     return files
 
 
-def _cache_file(root: Path) -> Path:
-    return cache_file(root, "lint", "json")
-
-
-def load(root: Path, key: str) -> tuple[list[Diagnostic], int] | None:
-    """The remembered result for ``key``, or None (missing, stale, corrupt or foreign)."""
+def recall(root: Path, command: str, key: str) -> dict[str, Any] | None:
+    """What was remembered of ``command`` under ``key``, or None (missing, stale, corrupt
+    or foreign)."""
     try:
-        data: Any = json.loads(_cache_file(root).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("key") != key:
-            return None
-        diagnostics = [
-            Diagnostic(
-                path=str(item["path"]),
-                line=int(item["line"]),
-                column=int(item["column"]),
-                severity=Severity(item["severity"]),
-                code=str(item["code"]),
-                rule=str(item["rule"]),
-                message=str(item["message"]),
-                fix=None if item["fix"] is None else str(item["fix"]),
-            )
-            for item in data["diagnostics"]
-        ]
-        return diagnostics, int(data["notes"])
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        data: Any = json.loads(cache_file(root, command, "json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
+        return None
+    return data
 
 
-def store(root: Path, key: str, diagnostics: list[Diagnostic], note_count: int) -> None:
-    """Remember a result; a cache that cannot be written is simply not written."""
-    target = _cache_file(root)
-    payload = json.dumps(
-        {
-            "format": FORMAT,
-            "key": key,
-            "notes": note_count,
-            "diagnostics": [item.to_dict() for item in diagnostics],
-        }
-    )
+def remember(root: Path, command: str, key: str, result: dict[str, Any]) -> None:
+    """Remember ``result`` (JSON values) of ``command`` under ``key``; a cache that cannot
+    be written is simply not written. Concurrent runs: the last complete file wins."""
+    target = cache_file(root, command, "json")
+    payload = json.dumps({"format": FORMAT, "key": key, **result})
+    temporary = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # only here: it loads shutil, bz2, lzma and random
 
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".lint-", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{command}-", suffix=".tmp"
+        )
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(payload)
-        os.replace(temporary, target)  # concurrent runs: the last complete file wins
+        os.replace(temporary, target)
     except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _diagnostics_of(items: Any) -> list[Diagnostic]:
+    """Diagnostics back from their ``to_dict`` form; ValueError, TypeError, KeyError or
+    AttributeError for anything else."""
+    return [
+        Diagnostic(
+            path=str(item["path"]),
+            line=int(item["line"]),
+            column=int(item["column"]),
+            severity=Severity(item["severity"]),
+            code=str(item["code"]),
+            rule=str(item["rule"]),
+            message=str(item["message"]),
+            fix=None if item["fix"] is None else str(item["fix"]),
+        )
+        for item in items
+    ]
+
+
+_DAMAGED = (ValueError, TypeError, KeyError, AttributeError)
+"""What reading a remembered result that is not what this code wrote raises."""
+
+
+def _listed_vault(root: Path, config: Config, follow_symlinks: bool) -> tuple[Vault, list[Any]]:
+    """The vault at ``root``, not read yet, and its files, listed once: for the fingerprint
+    and for reading the notes."""
+    if not root.is_dir():
+        raise VaultError(
+            f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
+        )
+    vault = Vault(root, config, follow_symlinks=follow_symlinks)
+    return vault, vault.list_files()
 
 
 def cached_lint(
@@ -179,23 +204,78 @@ def cached_lint(
 
     config = load_config(root)
     select_rules([*select, *ignore] or ["all"])  # an unknown rule fails before any work
-    if not root.is_dir():
-        raise VaultError(
-            f"{root}: no such folder" if not root.exists() else f"{root}: is not a folder"
-        )
-    vault = Vault(root, config, follow_symlinks=follow_symlinks)
-    files = vault.list_files()  # once, for the fingerprint and for reading
+    vault, files = _listed_vault(root, config, follow_symlinks)
     fingerprinted = None
     if use_cache:
-        fingerprinted = fingerprint(vault, select=select, ignore=ignore, today=today, files=files)
-        remembered = load(root, fingerprinted.key)
+        settings = {"command": "lint", "select": select, "ignore": ignore, "today": str(today)}
+        fingerprinted = fingerprint(vault, settings, files=files)
+        remembered = recall(root, "lint", fingerprinted.key)
         if remembered is not None:
-            return LintRun(remembered[0], remembered[1], from_cache=True, config=config)
+            try:
+                diagnostics = _diagnostics_of(remembered["diagnostics"])
+                return LintRun(diagnostics, int(remembered["notes"]), True, config)
+            except _DAMAGED:
+                pass
     workers = default_workers()
     vault.read(files, workers=workers, note_cache=use_cache)
     diagnostics = lint(
         vault, select_rules=select, ignore_rules=ignore, today=today, workers=workers
     )
     if fingerprinted is not None and fingerprinted.settled:
-        store(root, fingerprinted.key, diagnostics, len(vault.notes))
+        result = {"notes": len(vault.notes), "diagnostics": [d.to_dict() for d in diagnostics]}
+        remember(root, "lint", fingerprinted.key, result)
     return LintRun(diagnostics, len(vault.notes), from_cache=False, config=config)
+
+
+def cached_index_plan(
+    root: Path,
+    *,
+    today: dt.date,
+    force: bool = False,
+    views: set[str] | None = None,
+    use_cache: bool = True,
+    follow_symlinks: bool = False,
+) -> IndexRun:
+    """``plan_index`` of the vault at ``root``; when the last plan made with the same
+    options found every block up to date and nothing changed since, that plan again,
+    without reading the notes. (A plan with updates is never remembered: once written,
+    the notes it changed change the key.)
+
+    Raises VaultError or ConfigError as ``Vault.load`` does.
+    """
+    from vault_tools.config import load_config
+    from vault_tools.index import IndexPlan, plan_index
+
+    vault, files = _listed_vault(root, load_config(root), follow_symlinks)
+    fingerprinted = None
+    if use_cache:
+        settings = {
+            "command": "index",
+            "today": str(today),
+            "force": force,
+            "views": sorted(views) if views is not None else None,
+        }
+        fingerprinted = fingerprint(vault, settings, files=files)
+        remembered = recall(root, "index", fingerprinted.key)
+        if remembered is not None:
+            try:
+                plan = IndexPlan(
+                    diagnostics=_diagnostics_of(remembered["diagnostics"]),
+                    notes_with_blocks=int(remembered["notes_with_blocks"]),
+                    blocks=int(remembered["blocks"]),
+                    refused=int(remembered["refused"]),
+                )
+                return IndexRun(plan, from_cache=True)
+            except _DAMAGED:
+                pass
+    vault.read(files, workers=default_workers(), note_cache=use_cache)
+    plan = plan_index(vault, today=today, force=force, views=views)
+    if fingerprinted is not None and fingerprinted.settled and not plan.updates:
+        result = {
+            "diagnostics": [d.to_dict() for d in plan.diagnostics],
+            "notes_with_blocks": plan.notes_with_blocks,
+            "blocks": plan.blocks,
+            "refused": plan.refused,
+        }
+        remember(root, "index", fingerprinted.key, result)
+    return IndexRun(plan, from_cache=False)

@@ -601,23 +601,31 @@ def index(
       vault-tools index --diff
       vault-tools index --view follow-ups
     """
-    from vault_tools.index import plan_index, unified_diff, write_plan
+    from vault_tools.cache import cached_index_plan
+    from vault_tools.index import unified_diff, write_plan
     from vault_tools.model import Severity
     from vault_tools.render.diagnostics import as_text
-
-    loaded = open_vault(vault)
     from vault_tools.render.views import VIEWS
+    from vault_tools.vault import find_vault_root
 
     unknown = [view for view in views if view not in VIEWS]
     if unknown:
         fail(f"unknown view {unknown[0]!r} (views: {', '.join(sorted(VIEWS))})")
-    plan = plan_index(loaded, today=today, force=force, views=set(views) or None)
+    root = Path(vault) if vault is not None else find_vault_root(Path.cwd())
+    plan = cached_index_plan(
+        root,
+        today=today or dt.date.today(),
+        force=force,
+        views=set(views) or None,
+        use_cache=using_cache(),
+        follow_symlinks=following_symlinks(),
+    ).plan
     if plan.diagnostics:
         click.echo(as_text(plan.diagnostics), nl=False, err=True)
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
     if plan.blocks == 0 and not plan.diagnostics:
         click.echo(
-            f"No generated blocks in {loaded.root}. Add one to any note, for example:\n"
+            f"No generated blocks in {root}. Add one to any note, for example:\n"
             "  <!-- vault-tools:begin contacts -->\n"
             "  <!-- vault-tools:end contacts -->\n"
             "then run `vault-tools index` again.",

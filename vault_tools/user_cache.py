@@ -47,7 +47,7 @@ def code_stamp() -> str:
 UNUSED_DAYS = 90
 # Only names this tool makes (see cache_file), whatever else shares the folder.
 _OUR_FOLDER = re.compile(r"notes-[0-9a-f]{24}\.d")
-_OUR_FILE = re.compile(r"lint-[0-9a-f]{24}\.json")
+_OUR_FILE = re.compile(r"(?:lint|index)-[0-9a-f]{24}\.json")
 
 
 def prune_unused(folder: Path) -> None:
@@ -89,7 +89,11 @@ def clear(root: Path | None) -> int:
 
 
 def _names_of(root: Path) -> set[str]:
-    return {cache_file(root, "notes", "d").name, cache_file(root, "lint", "json").name}
+    return {
+        cache_file(root, "notes", "d").name,
+        cache_file(root, "lint", "json").name,
+        cache_file(root, "index", "json").name,
+    }
 
 
 def _vault_of(name: str) -> str:
