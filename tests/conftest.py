@@ -48,6 +48,26 @@ def age(root: Path, seconds: float = 60) -> None:
             os.utime(path, (past, past))
 
 
+def generated_vault(root: Path, notes: int = 400) -> Path:
+    """A settled benchmark vault (``benchmarks/run.py``) of ``notes`` notes: referral
+    chains, broken links, invalid fields, interviews across a year."""
+    benchmarks = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    sys.path.insert(0, benchmarks)
+    try:
+        import run as benchmark  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(benchmarks)
+    benchmark.generate(root, notes)
+    age(root)
+    return root
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Path:
+    """A benchmark vault of 400 notes (see ``generated_vault``)."""
+    return generated_vault(tmp_path / "generated")
+
+
 def example_with_problems(root: Path) -> Path:
     """A settled copy of the example vault at ``root``, with one more contact that has a
     bad status and a broken link."""

@@ -657,3 +657,21 @@ def test_times_with_an_offset_are_read_as_local_clock_time(monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+@pytest.mark.parametrize("today", [TODAY, D("2026-09-20"), D("2027-03-01")])
+@pytest.mark.parametrize("which", ["example", "generated"])
+def test_each_section_is_the_agenda_s_items_of_its_kinds_in_the_agenda_s_order(
+    which, today, generated
+):
+    """``agenda_section`` hands its section over as it comes (each is sorted as it is
+    made): the same items, in the same order, as the whole agenda has of those kinds."""
+    from vault_tools.agenda import SECTIONS, agenda_section
+
+    vault = Vault.load(EXAMPLE_VAULT if which == "example" else generated)
+    whole = agenda(vault, today)
+    assert whole
+    for kinds in SECTIONS:
+        expected = [item for item in whole if item.kind in kinds]
+        assert agenda_section(vault, today, kinds) == expected, kinds
+    assert sum(len(agenda_section(vault, today, kinds)) for kinds in SECTIONS) == len(whole)

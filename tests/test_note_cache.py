@@ -6,7 +6,6 @@ import json
 import os
 import pickle
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from vault_tools import note_cache, user_cache
 from vault_tools.cli import cli
 from vault_tools.note_cache import NoteCache
 from vault_tools.vault import Vault
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def load(root: Path, **options: object) -> Vault:
@@ -95,20 +92,6 @@ def replace_entry(relative: str, payload: bytes) -> None:
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     return example_with_problems(tmp_path / "vault")
-
-
-@pytest.fixture
-def generated(tmp_path: Path) -> Path:
-    """A benchmark vault of 400 notes: referral chains, broken links, invalid fields."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import run as benchmark  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    root = tmp_path / "generated"
-    benchmark.generate(root, 400)
-    age(root)
-    return root
 
 
 @pytest.mark.parametrize("which", ["vault", "generated"])

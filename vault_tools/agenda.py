@@ -273,7 +273,7 @@ def agenda_section(
     same order. (With ``reuse``, a section that did not change is the same list.)"""
     reuse = reuse if reuse is not None else _Fresh(vault)
     section = _keyed_section(vault, today, kinds, reuse)
-    return reuse.memo("agenda section", kinds, (section,), partial(_by_urgency, [section]))
+    return reuse.memo("agenda section", kinds, (section,), partial(_items_of, section))
 
 
 def _keyed_section(
@@ -301,6 +301,11 @@ def _by_urgency(sections: Iterable[list[Keyed]]) -> list[AgendaItem]:
     keyed = [pair for section in sections for pair in section]
     keyed.sort(key=itemgetter(0))
     return [item for _, item in keyed]
+
+
+def _items_of(section: list[Keyed]) -> list[AgendaItem]:
+    """The items of one section, which comes sorted (see ``_keyed_section``)."""
+    return [item for _, item in section]
 
 
 def _keyed(item: AgendaItem) -> Keyed:
