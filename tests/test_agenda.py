@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLE_VAULT, contact, interview
 from vault_tools.agenda import (
@@ -675,3 +677,36 @@ def test_each_section_is_the_agenda_s_items_of_its_kinds_in_the_agenda_s_order(
         expected = [item for item in whole if item.kind in kinds]
         assert agenda_section(vault, today, kinds) == expected, kinds
     assert sum(len(agenda_section(vault, today, kinds)) for kinds in SECTIONS) == len(whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rounds=st.lists(
+        st.dictionaries(
+            st.sampled_from("abcdefgh"),
+            st.one_of(st.none(), st.lists(st.integers(0, 40), max_size=6)),
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_kept_merge_is_what_sorting_everything_gives(rounds):
+    """``_SortedUnion`` keeps the merge of sorted lists between calls and patches it for the
+    lists that changed: it gives what sorting all their items gives, equal keys included
+    (it then sorts them all, each time). In each round a list is the very same object as
+    in the round before (None, when there was one), or new, or gone."""
+    from vault_tools.agenda import _SortedUnion
+
+    union = _SortedUnion()
+    parts: dict[str, list] = {}
+    for spec in rounds:
+        given_now = {}
+        for name, keys in spec.items():
+            if keys is None and name in parts:
+                given_now[name] = parts[name]
+            elif keys is not None:
+                given_now[name] = sorted(((key,), f"{name}{key}") for key in keys)
+        parts = given_now
+        expected = sorted((pair for part in parts.values() for pair in part), key=lambda p: p[0])
+        assert union.of(parts) == expected

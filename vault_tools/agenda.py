@@ -11,9 +11,11 @@ person one polite follow-up. Keep one open request per organization at a time.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import zlib
-from collections.abc import Callable, Collection, Hashable, Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from operator import itemgetter
@@ -308,6 +310,65 @@ def _items_of(section: list[Keyed]) -> list[AgendaItem]:
     return [item for _, item in section]
 
 
+def _merged(reuse: Reuse, name: str, parts: Mapping[Any, list[Keyed]]) -> list[Keyed]:
+    """The items of ``parts`` (lists, each sorted by key) in one list sorted by key. With a
+    cache, the merge is kept from call to call (see ``_SortedUnion``)."""
+    union: _SortedUnion = reuse.memo(f"{name}, merged", None, (), _SortedUnion)
+    return union.of(parts)
+
+
+class _SortedUnion:
+    """Lists of keyed items, each sorted, merged into one sorted list that is kept from one
+    call to the next: the lists given again (the very same objects) stay where they are,
+    and the items of the others are taken out and put in by binary search, instead of
+    sorting thousands of items again after a save that changed a few. The result is what
+    sorting them all gives, since no two items have the same key (see ``_by_urgency``);
+    while two have, the order of the lists decides theirs, and all are sorted each time."""
+
+    def __init__(self) -> None:
+        self._parts: dict[Hashable, list[Keyed]] = {}
+        self._keys: list[Any] = []
+        self._items: list[Keyed] = []
+        self._unique = False
+
+    def of(self, parts: Mapping[Any, list[Keyed]]) -> list[Keyed]:
+        known = self._parts
+        changed = [name for name, part in parts.items() if known.get(name) is not part]
+        gone = [name for name in known if name not in parts]
+        if (
+            not self._unique
+            or 4 * (len(changed) + len(gone)) > len(parts) + 4
+            or not self._patch(
+                [pair for name in [*gone, *changed] for pair in known.get(name, ())],
+                [pair for name in changed for pair in parts[name]],
+            )
+        ):
+            items = [pair for part in parts.values() for pair in part]
+            items.sort(key=itemgetter(0))
+            self._items, self._keys = items, [key for key, _ in items]
+            self._unique = all(map(operator.ne, self._keys, self._keys[1:]))
+        self._parts = dict(parts)
+        return list(self._items)
+
+    def _patch(self, old: list[Keyed], new: list[Keyed]) -> bool:
+        """Take ``old`` out and put ``new`` in; False when two keys turn out equal."""
+        keys, items = self._keys, self._items
+        for pair in old:
+            at = bisect_left(keys, pair[0])
+            while at < len(items) and items[at] is not pair:
+                at += 1
+            if at == len(items):
+                return False
+            del keys[at], items[at]
+        for pair in new:
+            at = bisect_right(keys, pair[0])
+            if at and keys[at - 1] == pair[0]:
+                return False
+            keys.insert(at, pair[0])
+            items.insert(at, pair)
+        return True
+
+
 def _keyed(item: AgendaItem) -> Keyed:
     return (item.sort_key(), item)
 
@@ -415,20 +476,21 @@ def _interview_items(vault: Vault, today: dt.date, reuse: Reuse) -> tuple[list[K
         return thank_yous, to_prepare
 
     def every() -> tuple[list[Keyed], list[Keyed]]:
-        thank_yous: list[Keyed] = []
-        to_prepare: list[Keyed] = []
-        for number, interviews in buckets.members.items():
-            thank_you, prepare = reuse.memo(
+        parts = {
+            number: reuse.memo(
                 "agenda: interviews in bucket",
                 number,
                 (interviews, reuse.today, reuse.links),
                 partial(bucket, interviews),
             )
-            thank_yous += thank_you
-            to_prepare += prepare
-        thank_yous.sort(key=itemgetter(0))
-        to_prepare.sort(key=itemgetter(0))
-        return thank_yous, to_prepare
+            for number, interviews in buckets.members.items()
+        }
+        thank_yous = {number: part[0] for number, part in parts.items()}
+        to_prepare = {number: part[1] for number, part in parts.items()}
+        return (
+            _merged(reuse, "agenda: thank-yous", thank_yous),
+            _merged(reuse, "agenda: interviews to prepare", to_prepare),
+        )
 
     return reuse.memo(
         "agenda: interviews", None, (buckets.version, reuse.today, reuse.links), every
@@ -508,16 +570,16 @@ def _follow_ups(vault: Vault, today: dt.date, reuse: Reuse) -> list[Keyed]:
         return items
 
     def every() -> list[Keyed]:
-        items: list[Keyed] = []
-        for organization, contacts in by_organization.members.items():
-            items += reuse.memo(
+        parts = {
+            organization: reuse.memo(
                 "agenda: follow-ups at",
                 organization,
                 (contacts, reuse.today),
                 partial(at, organization, contacts),
             )
-        items.sort(key=itemgetter(0))
-        return items
+            for organization, contacts in by_organization.members.items()
+        }
+        return _merged(reuse, "agenda: follow-ups", parts)
 
     return reuse.memo("agenda: follow-ups", None, (by_organization.version, reuse.today), every)
 
@@ -721,16 +783,16 @@ def _referrals(vault: Vault, reuse: Reuse) -> list[Keyed]:
         return items
 
     def every() -> list[Keyed]:
-        items: list[Keyed] = []
-        for organization, contacts in not_contacted.members.items():
-            items += reuse.memo(
+        parts: dict[Hashable, list[Keyed]] = {
+            organization: reuse.memo(
                 "agenda: referrals at", organization, (contacts, referrers), partial(at, contacts)
             )
-        items += reuse.memo(
+            for organization, contacts in not_contacted.members.items()
+        }
+        parts[None] = reuse.memo(  # (no organization is None: "" stands for none)
             "agenda: pending referrals", None, (pending,), partial(_pending, vault, pending)
         )
-        items.sort(key=itemgetter(0))
-        return items
+        return _merged(reuse, "agenda: referrals", parts)
 
     return reuse.memo("agenda: referrals", None, (not_contacted.version, referrers), every)
 
@@ -818,16 +880,16 @@ def _few_opinions(vault: Vault, today: dt.date, reuse: Reuse) -> list[Keyed]:
     fields = reuse.groups("agenda: contacts by field", _field_key)
 
     def every() -> list[Keyed]:
-        items: list[Keyed] = []
-        for name, people in fields.members.items():
-            items += reuse.memo(
+        parts = {
+            name: reuse.memo(
                 "agenda: field",
                 name,
                 (people, interviewed),
                 partial(_few_heard, name, people, interviewed),
             )
-        items.sort(key=itemgetter(0))
-        return items
+            for name, people in fields.members.items()
+        }
+        return _merged(reuse, "agenda: few opinions", parts)
 
     return reuse.memo("agenda: few opinions", None, (fields.version, interviewed), every)
 
