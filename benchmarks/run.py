@@ -150,6 +150,17 @@ def _after_one_edit(command: list[str], note: Path, runs: int, env: dict[str, st
     return statistics.median(samples)
 
 
+def _index_unchanged(vault: Path, tool: list[str], runs: int, env: dict[str, str]) -> float:
+    """``index`` when every block is up to date: the edits of the one-edit column changed
+    the contacts table, so the blocks are brought up to date (and the Home note settled,
+    as a note saved a minute ago is) before the runs are timed."""
+    command = [*tool, "index", str(vault), "--today", "2026-12-01"]
+    subprocess.run(command, capture_output=True, env=env, check=False)
+    past = time.time() - 60
+    os.utime(vault / "Home.md", (past, past))
+    return timed(command, runs, env)
+
+
 def peak_memory_mb(command: list[str], env: dict[str, str]) -> float:
     """Peak resident memory of one run of ``command``, in MB (Linux ru_maxrss is in KB)."""
     code = (
@@ -258,9 +269,7 @@ def measure(size: int, runs: int, compare: bool) -> dict[str, float | int | None
             "lint_warm": timed(lint, runs, env),
             "lint_one_edit": _after_one_edit(lint, next((vault / "contacts").iterdir()), runs, env),
             "graph_json": timed([*tool, "graph", str(vault), "--format", "json"], runs, env),
-            "index_unchanged": timed(
-                [*tool, "index", str(vault), "--today", "2026-12-01"], runs, env
-            ),
+            "index_unchanged": _index_unchanged(vault, tool, runs, env),
             "help": timed([*tool, "--help"], runs),
             "watch_latency": watch_latency(vault, tool, env),
         }

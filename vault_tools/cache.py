@@ -174,7 +174,9 @@ _DAMAGED = (ValueError, TypeError, KeyError, AttributeError)
 """What reading a remembered result that is not what this code wrote raises."""
 
 
-def _listed_vault(root: Path, config: Config, follow_symlinks: bool) -> tuple[Vault, list[Any]]:
+def _listed_vault(
+    root: Path, config: Config, follow_symlinks: bool
+) -> tuple[Vault, list[tuple[str, Stamp | None]]]:
     """The vault at ``root``, not read yet, and its files, listed once: for the fingerprint
     and for reading the notes."""
     if not root.is_dir():
