@@ -97,13 +97,18 @@ def test_recent_changes_are_not_remembered(tmp_path):
     assert run(root).from_cache is False
 
 
-@pytest.mark.parametrize("content", ["", "{", "[]", '{"format": 1, "key": 5}', "\x00\xff"])
-def test_a_corrupt_cache_is_ignored_and_rebuilt(vault, content):
-    run(vault)
-    (file,) = user_cache.cache_folder().glob("lint-*.json")
+@pytest.mark.parametrize("command", ["lint", "index"])
+@pytest.mark.parametrize(
+    "content", ["", "{", "[]", f'{{"format": {cache.FORMAT}, "key": 5}}', "\x00\xff"]
+)
+def test_a_corrupt_cache_is_ignored_and_rebuilt(command, content, request):
+    root = request.getfixturevalue("vault" if command == "lint" else "indexed")
+    again = run if command == "lint" else index_run
+    again(root)
+    (file,) = user_cache.cache_folder().glob(f"{command}-*.json")
     file.write_text(content, encoding="latin-1")
-    assert run(vault).from_cache is False
-    assert run(vault).from_cache is True
+    assert again(root).from_cache is False
+    assert again(root).from_cache is True
 
 
 def test_an_unwritable_cache_folder_is_not_fatal(vault, monkeypatch, tmp_path):
@@ -186,15 +191,6 @@ def test_the_index_options_and_date_are_part_of_the_key(indexed):
     # One result is kept a vault, the last: each set of options misses once after another.
     assert not index_run(indexed).from_cache
     assert index_run(indexed).from_cache
-
-
-@pytest.mark.parametrize("content", ["", "{", "[]", '{"format": 2, "key": 5}', "\x00\xff"])
-def test_a_corrupt_index_cache_is_ignored_and_rebuilt(indexed, content):
-    index_run(indexed)
-    (file,) = user_cache.cache_folder().glob("index-*.json")
-    file.write_text(content, encoding="latin-1")
-    assert index_run(indexed).from_cache is False
-    assert index_run(indexed).from_cache is True
 
 
 def test_a_damaged_but_matching_index_cache_is_not_trusted(indexed):
