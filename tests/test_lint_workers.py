@@ -71,3 +71,41 @@ def test_no_child_when_lint_can_be_cancelled(vault, monkeypatch):
     started = forks_counted(monkeypatch)
     assert lint(vault, today=TODAY, workers=2, cancelled=lambda: False)
     assert started == []
+
+
+def children_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    pids: list[int] = []
+    start = forked.start
+
+    def recording_start(*arguments: object) -> object:
+        child = start(*arguments)  # type: ignore[arg-type]
+        if child is not None:
+            pids.append(child[0])
+        return child
+
+    monkeypatch.setattr(forked, "start", recording_start)
+    return pids
+
+
+def test_a_check_that_raises_here_leaves_no_child_behind(vault, monkeypatch):
+    """A check of this process that raises (a schema the config names that cannot be used,
+    say) ends the lint; the child checking the links meanwhile is stopped and reaped, not
+    left a zombie for as long as a long-lived caller (an editor plugin) lives."""
+    from vault_tools import rules
+
+    def broken(context: object) -> list[object]:
+        raise RuntimeError("this check fails")
+
+    kept = [check for check in all_checks() if not check.apart]
+    assert kept
+    failing = rules.Check(kept[0].rules, broken)
+    monkeypatch.setattr(
+        rules, "all_checks", lambda: [failing if c is kept[0] else c for c in all_checks()]
+    )
+    monkeypatch.setattr("vault_tools.lint.all_checks", rules.all_checks)
+    pids = children_started(monkeypatch)
+    with pytest.raises(RuntimeError, match="this check fails"):
+        lint(vault, today=TODAY, workers=2)
+    assert len(pids) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pids[0], os.WNOHANG)  # reaped already: not a zombie child of ours

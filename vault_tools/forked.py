@@ -7,6 +7,7 @@ started, or fails, is no error: the caller does that work itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -85,6 +86,17 @@ class Receiver:
                     self.received.extend(batch)
         except Exception:  # noqa: BLE001 - a child that died mid-batch sends a torn pickle
             self.failed = True
+
+    def abandon(self) -> None:
+        """Stop the child and reap it: the caller gave up on what it sends (it raised).
+        Without this a finished child stays a zombie for as long as the process lives."""
+        import signal
+
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._thread.join()
+        with contextlib.suppress(OSError):  # (ChildProcessError too: already reaped)
+            os.waitpid(self.pid, 0)
 
     def result(self) -> list[Any] | None:
         """Every item of every batch the child sent, or None if the child failed."""

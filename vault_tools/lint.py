@@ -87,11 +87,16 @@ def _run_checks(
         apart = []
     receiver = forked.Receiver(child) if child is not None else None
     found: list[Diagnostic] = []
-    for registered in checks:
-        if cancelled is not None and cancelled():
-            raise LintCancelled
-        if registered not in apart:
-            found.extend(registered.function(context))
+    try:
+        for registered in checks:
+            if cancelled is not None and cancelled():
+                raise LintCancelled
+            if registered not in apart:
+                found.extend(registered.function(context))
+    except BaseException:
+        if receiver is not None:
+            receiver.abandon()
+        raise
     if receiver is not None:
         received = receiver.result()
         if received is None:  # the child failed: check here

@@ -246,7 +246,13 @@ class Vault:
             chunks = [relatives[start : start + size] for start in range(0, len(relatives), size)]
         children = [forked.start(partial(self._read_in_batches, chunk)) for chunk in chunks[1:]]
         receivers = [forked.Receiver(child) if child else None for child in children]
-        reads = [self._read_file(relative) for relative in chunks[0]]
+        try:
+            reads = [self._read_file(relative) for relative in chunks[0]]
+        except BaseException:  # (reading never raises; an interrupt or no memory can)
+            for receiver in receivers:
+                if receiver is not None:
+                    receiver.abandon()
+            raise
         for chunk, receiver in zip(chunks[1:], receivers, strict=True):
             received = receiver.result() if receiver is not None else None
             if received is None or len(received) != len(chunk):  # the child failed: read here
