@@ -274,7 +274,8 @@ RULES: tuple[Rule, ...] = (
         WARNING,
         "Referrals go round in a circle",
         "Reports a chain of referrals that comes back to where it started "
-        "(A referred you to B, and B referred you to A).",
+        "(A referred you to B, and B referred you to A): once for each group of people "
+        "who lead to each other, with the shortest circle through the first of them.",
         "A referral graph is a family tree of introductions; a cycle means one "
         "`referred_by` is wrong, and it hides who the chain started with.",
         "A: referred_by [[B]]; B: referred_by [[A]]",
