@@ -68,12 +68,12 @@ def fingerprint(
     vault: Vault,
     settings: dict[str, Any],
     *,
-    files: list[tuple[str, Stamp | None]] | None = None,
+    files: list[tuple[str, Stamp | None]],
 ) -> Fingerprint:
     """A digest of everything a command's result depends on, ``settings`` (the command
     and its options, as JSON values) included (``vault`` need not be loaded). ``files``:
-    the vault's files as ``vault.list_files()`` gave them (else listed here), so that the
-    vault reads the notes of the same listing."""
+    the vault's files as ``vault.list_files()`` gave them, so that the vault then reads
+    the notes of the same listing."""
     digest = hashlib.sha256()
     header = {
         "format": FORMAT,
@@ -84,8 +84,6 @@ def fingerprint(
         **settings,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
-    if files is None:
-        files = list(vault.walk_files())
     lines = [
         f"{relative}\0{stamp[0]}\0{stamp[1]}\n"
         if stamp is not None
