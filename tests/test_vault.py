@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import contact
 from vault_tools import forked
 from vault_tools.config import Config, TypeMatch
-from vault_tools.vault import Vault, VaultError, find_vault_root
+from vault_tools.vault import Vault, VaultError, find_vault_root, read_at_most
 
 
 def test_hidden_folders_and_ignore_globs_are_skipped(make_vault):
@@ -243,3 +247,33 @@ def test_update_keeps_the_order_load_gives(make_vault) -> None:
     (root / "New.md").write_text("z\n")
     loaded.update(["New.md"])
     assert list(loaded.notes) == list(Vault.load(root).notes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(0, 5000), most=st.integers(1, 6000))
+def test_read_at_most_reads_a_file_whole_or_up_to_the_bound(tmp_path_factory, size, most):
+    path = tmp_path_factory.mktemp("read") / "note.md"
+    data = bytes(index % 251 for index in range(size))
+    path.write_bytes(data)
+    assert read_at_most(str(path), most) == data[:most]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_read_at_most_reads_on_when_a_file_has_more_than_its_size_said(tmp_path):
+    # A pipe's size is 0 whatever it carries: the same as a note that grew after it was
+    # measured.
+    pipe = tmp_path / "growing.md"
+    os.mkfifo(pipe)
+    data = b"x" * 100_000
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), open(pipe, "wb") as out:
+            out.write(data)  # the reader stops early: the rest finds the pipe closed
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        assert read_at_most(str(pipe), 70_001) == data[:70_001]
+    finally:
+        writer.join(timeout=10)
+    assert not writer.is_alive()

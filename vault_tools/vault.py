@@ -268,8 +268,7 @@ class Vault:
         """Read, parse and type one note; what this finds, without changing the vault."""
         limit = int(self.config.max_note_mb * 1_000_000)
         try:
-            with open(self.root / relative, "rb") as file:
-                data = file.read(limit + 1)
+            data = read_at_most(os.path.join(self.root, relative), limit + 1)
         except FileNotFoundError:
             return FileRead()  # removed between listing and reading: it is simply gone
         except OSError as error:
@@ -561,6 +560,20 @@ def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
 
 _BATCH = 200
 """Notes a reading child pickles at a time."""
+
+
+def read_at_most(path: str, most: int) -> bytes:
+    """The first ``most`` bytes of the file at ``path`` (all of it, when smaller).
+
+    ``file.read(most)`` would allocate ``most`` bytes for every note, megabytes each time;
+    the file's size is the buffer it needs, unless it grows while being read.
+    """
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        data = file.read(min(size, most - 1) + 1)
+        if size < len(data) < most:  # it grew since: read on, up to ``most``
+            data += file.read(most - len(data))
+    return data
 
 
 def _path_of(item: tuple[str, Any]) -> str:
