@@ -565,15 +565,28 @@ _BATCH = 200
 def read_at_most(path: str, most: int) -> bytes:
     """The first ``most`` bytes of the file at ``path`` (all of it, when smaller).
 
-    ``file.read(most)`` would allocate ``most`` bytes for every note, megabytes each time;
-    the file's size is the buffer it needs, unless it grows while being read.
+    Read with the descriptor alone, no file object (a third of the cost of reading a
+    small note), asking for the file's size, not ``most``: ``file.read(most)`` allocates
+    ``most`` bytes, megabytes, for every note. A file that grows while it is read is read
+    on, up to ``most``.
     """
-    with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        data = file.read(min(size, most - 1) + 1)
-        if size < len(data) < most:  # it grew since: read on, up to ``most``
-            data += file.read(most - len(data))
-    return data
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(descriptor).st_size
+        parts = []
+        total = 0
+        while total < most:
+            # One byte more than the size, so that the first read finds the end; past the
+            # size (the file grew), a block at a time.
+            wanted = size - total + 1 if total <= size else 1 << 16
+            part = os.read(descriptor, min(wanted, most - total))
+            if not part:
+                break
+            parts.append(part)
+            total += len(part)
+    finally:
+        os.close(descriptor)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _path_of(item: tuple[str, Any]) -> str:
