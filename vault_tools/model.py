@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import operator
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, TypeVar
 
 _Record = TypeVar("_Record", bound=type)
@@ -28,6 +28,45 @@ def compact_pickling(cls: _Record) -> _Record:
 
     cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
     return cls
+
+
+def quick_init(cls: _Record) -> _Record:
+    """Give the frozen slotted dataclass ``cls`` an ``__init__`` that sets each slot
+    through its descriptor.
+
+    The one dataclasses writes for a frozen class calls ``object.__setattr__`` by name
+    for every field: twice the time, paid for every note, link and position the parser
+    makes and the note cache unpickles. Same signature, defaults and factories.
+    """
+    namespace: dict[str, Any] = {"__new": object.__new__, "__missing": _MISSING}
+    parameters = []
+    lines = []
+    for item in fields(cls):
+        if not item.init or item.kw_only:
+            raise TypeError(f"quick_init does not handle {cls.__name__}.{item.name}'s options")
+        name = item.name
+        namespace[f"__set_{name}"] = getattr(cls, name).__set__
+        if item.default is not MISSING:
+            namespace[f"__default_{name}"] = item.default
+            parameters.append(f"{name}=__default_{name}")
+        elif item.default_factory is not MISSING:
+            namespace[f"__factory_{name}"] = item.default_factory
+            parameters.append(f"{name}=__missing")
+            lines.append(f"    if {name} is __missing: {name} = __factory_{name}()")
+        else:
+            parameters.append(name)
+        lines.append(f"    __set_{name}(self, {name})")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"quick_init does not call {cls.__name__}.__post_init__")
+    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(lines) + "\n"
+    exec(source, namespace)  # noqa: S102 (our own field names, as dataclasses does)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
+
+
+_MISSING = object()
 
 
 # The contact schema's sources and statuses, here so that the CLI's choices need not load
@@ -80,6 +119,7 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 @compact_pickling
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Link:
     """One link as written in a note.
@@ -113,6 +153,7 @@ class Link:
 
 
 @compact_pickling
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding, in the shape editors and CI understand (flake8/ruff style)."""
@@ -143,6 +184,7 @@ class Diagnostic:
 
 
 @compact_pickling
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Position:
     line: int
@@ -150,6 +192,7 @@ class Position:
 
 
 @compact_pickling
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Note:
     """A Markdown file of the vault, parsed.
