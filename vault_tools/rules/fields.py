@@ -8,6 +8,7 @@ import numbers
 import operator
 import re
 from collections.abc import Callable, Iterator, Sized
+from functools import cached_property
 from typing import Any
 
 from vault_tools.config import ConfigError
@@ -75,20 +76,32 @@ class SchemaChecker:
         split: bool = True,
         fast: bool = True,
     ) -> None:
-        import jsonschema
-
-        self.library: Any = jsonschema  # its decorators and factories are untyped
         self.vault = vault
         self.schemas = schemas
         self.split = split
         self.fast = fast
-        self.formats = _format_checker(self.library)
         self.validity: dict[tuple[str, bool], _Check | None] = {}
         self.validators: dict[tuple[str, bool], Any] = {}
         self.parts: dict[tuple[str, bool], tuple[Any, dict[str, Any], set[str]]] = {}
         self.property_validators: dict[tuple[str, int], Any] = {}
         self.remembered: dict[tuple[str, str, str], list[Any]] = {}
         self.current: Note | None = None
+
+    # jsonschema takes a third of a small vault's lint to import: it is imported only
+    # for the notes the compiled validity check cannot pass (see _is_valid).
+
+    @cached_property
+    def library(self) -> Any:  # its decorators and factories are untyped
+        import jsonschema
+
+        return jsonschema
+
+    @cached_property
+    def formats(self) -> Any:
+        checker = self.library.FormatChecker(formats=())
+        for name, (test, raises) in FORMATS.items():
+            checker.checks(name, raises=raises)(test)
+        return checker
 
     def _link_type(
         self, validator: Any, expected: str, instance: Any, schema: Any
@@ -123,11 +136,9 @@ class SchemaChecker:
         key = (note.note_type or "", note.type_from_config)
         if key not in self.validity:
             whole = self._schema_for(note, schema)
-            drafts = self.library.validators
-            draft = drafts.validator_for(whole, default=self.library.Draft202012Validator)
             self.validity[key] = (
-                _ValidityCompiler(self.formats, self.vault).compile(whole, root=True)
-                if draft is self.library.Draft202012Validator
+                _ValidityCompiler(self.vault).compile(whole, root=True)
+                if self._is_draft_2020_12(whole)
                 else None
             )
         valid = self.validity[key]
@@ -136,6 +147,15 @@ class SchemaChecker:
         except Exception:  # noqa: BLE001
             # _Undecided, or a schema error that jsonschema meets too and check() reports.
             return False
+
+    def _is_draft_2020_12(self, schema: dict[str, Any]) -> bool:
+        """Whether jsonschema validates ``schema`` by draft 2020-12 (its default), asking it
+        only when the schema names another draft."""
+        if schema.get("$schema", DRAFT_2020_12) in (DRAFT_2020_12, DRAFT_2020_12 + "#"):
+            return True
+        library = self.library
+        draft = library.validators.validator_for(schema, default=library.Draft202012Validator)
+        return draft is library.Draft202012Validator
 
     def errors(self, note: Note, schema: dict[str, Any], instance: dict[str, Any]) -> list[Any]:
         """Every validation error of ``instance`` (the note's frontmatter, as JSON)."""
@@ -235,10 +255,7 @@ class _ValidityCompiler:
     ignores them.
     """
 
-    def __init__(self, formats: Any, vault: Vault) -> None:
-        import jsonschema
-
-        self.formats = formats
+    def __init__(self, vault: Vault) -> None:
         self.vault = vault
         self.builders: dict[str, Callable[[Any, dict[str, Any]], _Check]] = {
             "type": self._type,
@@ -266,7 +283,7 @@ class _ValidityCompiler:
             "if": self._if,
             LINK_TYPE_KEYWORD: self._link_type,
         }
-        self.keywords = {*jsonschema.Draft202012Validator.VALIDATORS, LINK_TYPE_KEYWORD}
+        self.keywords = {*DRAFT_2020_12_KEYWORDS, LINK_TYPE_KEYWORD}
 
     def compile(self, schema: Any, *, root: bool = False) -> _Check:
         if schema is True:
@@ -321,9 +338,9 @@ class _ValidityCompiler:
     def _format(self, name: Any, schema: dict[str, Any]) -> _Check:
         if not isinstance(name, str):
             return _undecided
-        if name not in self.formats.checkers:
+        if name not in FORMATS:
             return _always  # jsonschema ignores formats its checker does not know
-        test, raises = self.formats.checkers[name]
+        test, raises = FORMATS[name]
 
         def check(value: Any, note: Note) -> bool:
             try:
@@ -651,14 +668,6 @@ def _formats_only(branches: Any) -> bool:
     )
 
 
-def _format_checker(jsonschema: Any) -> Any:
-    checker = jsonschema.FormatChecker(formats=())
-    checker.checks("date", raises=ValueError)(_is_date)
-    checker.checks("date-time", raises=ValueError)(_is_datetime)
-    checker.checks("email")(_is_email)
-    return checker
-
-
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -674,6 +683,29 @@ def _is_datetime(value: object) -> bool:
 
 def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+FORMATS: dict[str, tuple[Callable[[object], bool], type[Exception] | tuple[()]]] = {
+    "date": (_is_date, ValueError),
+    "date-time": (_is_datetime, ValueError),
+    "email": (_is_email, ()),
+}
+"""The formats the schemas may name, as jsonschema's FormatChecker holds them: the test
+and what it raises for a value that does not conform."""
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+DRAFT_2020_12_KEYWORDS = frozenset(
+    {
+        *("$dynamicRef", "$ref", "additionalProperties", "allOf", "anyOf", "const"),
+        *("contains", "dependentRequired", "dependentSchemas", "enum", "exclusiveMaximum"),
+        *("exclusiveMinimum", "format", "if", "items", "maxItems", "maxLength"),
+        *("maxProperties", "maximum", "minItems", "minLength", "minProperties", "minimum"),
+        *("multipleOf", "not", "oneOf", "pattern", "patternProperties", "prefixItems"),
+        *("properties", "propertyNames", "required", "type", "unevaluatedItems"),
+        *("unevaluatedProperties", "uniqueItems"),
+    }
+)
+"""The keywords jsonschema's draft 2020-12 validator acts on (a test keeps them in step)."""
 
 
 def _link_type_problem(vault: Vault, note: Note, value: Any, expected: str) -> str | None:
