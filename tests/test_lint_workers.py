@@ -109,3 +109,23 @@ def test_a_check_that_raises_here_leaves_no_child_behind(vault, monkeypatch):
     assert len(pids) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(pids[0], os.WNOHANG)  # reaped already: not a zombie child of ours
+
+
+def test_a_childs_pipe_is_widened_so_that_it_rarely_waits_on_a_busy_parent():
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("only Linux pipes can be widened")
+    reading, writing = os.pipe()
+    try:
+        forked._widen(writing)
+        assert fcntl.fcntl(writing, fcntl.F_GETPIPE_SZ) >= min(forked.PIPE_BYTES, _pipe_max())
+    finally:
+        os.close(reading)
+        os.close(writing)
+
+
+def _pipe_max() -> int:
+    try:
+        return int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    except OSError:
+        return 1 << 16

@@ -40,6 +40,7 @@ def start(produce: Callable[[], Iterable[list[Any]]]) -> tuple[int, int] | None:
         reading, writing = os.pipe()
     except OSError:
         return None
+    _widen(writing)
     pid, status = -1, 1
     try:
         pid = os.fork()
@@ -59,6 +60,23 @@ def start(produce: Callable[[], Iterable[list[Any]]]) -> tuple[int, int] | None:
             os._exit(status)
     os.close(writing)
     return pid, reading
+
+
+PIPE_BYTES = 1 << 20
+"""What the pipe from a child holds, where the system lets it be widened (Linux)."""
+
+
+def _widen(pipe: int) -> None:
+    """Let ``pipe`` hold PIPE_BYTES. The receiving thread takes the GIL back only every
+    few milliseconds while the main thread works, so a child writing into the default
+    64 KiB spent a third of its time waiting: a cold read of 20,000 notes on two cores
+    took 2.6 s, and takes 1.8 s with a megabyte."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or a lower limit: the default size works, more slowly
 
 
 class Receiver:
