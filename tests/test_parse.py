@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -394,6 +395,35 @@ def test_dates_stay_dates_and_datetimes_stay_datetimes():
     assert date == dt.date(2026, 10, 1)
     assert type(when) is dt.datetime
     assert when == dt.datetime(2026, 10, 1, 10, 30)
+
+
+_SCALAR_TEXTS = st.one_of(
+    st.sampled_from(
+        ["yes", "No", "on", "~", "null", "", "0x1F", "0o17", "1_000", "+.inf", ".NaN", "1e3"]
+        + ["2026-10-01", "2026-10-01 10:30:00", "2026-10-01T10:30:00+02:00", "2026-13-45"]
+        + ["2026-1-1", "12:30", "-", "'quoted'", '"yes"', "Acme, Inc.", "a # comment"]
+    ),
+    st.text(st.sampled_from("0123456789-:.+eTZ ayn"), max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SCALAR_TEXTS, min_size=1, max_size=6))
+def test_plain_scalars_read_as_pyyaml_reads_them_each_time(texts):
+    """The loader remembers what a scalar's text resolved to and each date it read: the
+    same text must read the same in any note, first time or not."""
+    yaml_text = "".join(f"k{index}: {text}\n" for index, text in enumerate(texts))
+    try:
+        expected = yaml.load(yaml_text, Loader=yaml.SafeLoader)  # the pure-Python reader
+    except (yaml.YAMLError, ValueError):
+        return  # (an impossible date: covered above; it stays text here)
+    for _ in range(2):
+        result = parse(f"---\n{yaml_text}---\n")
+        assert found(result) == []
+        assert result.note.frontmatter == (expected or {})
+        assert [type(value) for value in result.note.frontmatter.values()] == [
+            type(value) for value in (expected or {}).values()
+        ]
 
 
 def test_impossible_date_stays_text():

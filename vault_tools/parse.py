@@ -30,11 +30,37 @@ class _FrontmatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Safe loading only; unknown tags were reported and rewritten before construction."""
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        """A date-shaped value that is no date (2026-13-45) stays text for the schema to flag."""
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
+        """A date-shaped value that is no date (2026-13-45) stays text for the schema to flag.
+
+        The same dates recur across notes, and a date is immutable: each text is read
+        once (PyYAML's reading, by regex, is a tenth of what parsing a note costs)."""
+        found = _TIMESTAMPS.get(node.value)
+        if found is None:
+            try:
+                found = super().construct_yaml_timestamp(node)
+            except ValueError:
+                found = self.construct_scalar(node)
+            if len(_TIMESTAMPS) >= _SHARED_LIMIT:
+                _TIMESTAMPS.clear()
+            _TIMESTAMPS[node.value] = found
+        return found
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> Any:
+        """The tag of a node, as PyYAML resolves it; for a plain scalar, what its text
+        resolved to before (no path resolvers are registered, so the text decides)."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) >= _SHARED_LIMIT:
+                    _PLAIN_TAGS.clear()
+                _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+_TIMESTAMPS: dict[str, Any] = {}
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 _FrontmatterLoader.add_constructor(
