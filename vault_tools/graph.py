@@ -198,7 +198,8 @@ def build_graph(
     graph = referral_graph(vault)
     if start is not None:
         wanted = replace(wanted, start=find_person(graph, vault, start))
-    graph = filter_graph(graph, wanted)
+    if wanted != GraphFilter():  # (filtering copies the graph: 0.1 s at 20,000 notes)
+        graph = filter_graph(graph, wanted)
     if include_root:
         add_root(graph)
     return graph
