@@ -145,6 +145,17 @@ def test_marker_text_that_is_not_alone_on_its_line_is_not_a_marker() -> None:
 
 
 MALFORMED = {
+    "marker after a lone CR": (
+        "a\rb\nintro\r<!-- vault-tools:begin contacts -->\nrow\n"
+        "<!-- vault-tools:end contacts -->\n",
+        4,
+        "lone carriage return",
+    ),
+    "text after a marker and a lone CR": (
+        "<!-- vault-tools:begin contacts -->\rtext\n<!-- vault-tools:end contacts -->\n",
+        1,
+        "lone carriage return",
+    ),
     "begin without end": (
         "# Home\n\n<!-- vault-tools:begin contacts -->\n| a |\n",
         3,

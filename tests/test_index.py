@@ -547,6 +547,41 @@ def test_malformed_block_leaves_the_whole_note_untouched(
     assert tree(root) == before
 
 
+@pytest.mark.parametrize(
+    ("home", "line"),
+    [
+        (
+            "# Home\rintro\r<!-- vault-tools:begin contacts -->\n| stale |\n"
+            "<!-- vault-tools:end contacts -->\n",
+            3,
+        ),
+        (
+            "# Home\n\nintro\n<!-- vault-tools:begin contacts -->\rtext\n| stale |\n"
+            "<!-- vault-tools:end contacts -->\n",
+            4,
+        ),
+    ],
+    ids=["before-the-marker", "after-the-marker"],
+)
+def test_lint_and_index_agree_on_a_marker_a_lone_cr_separates(
+    make_vault: MakeVault, home: str, line: int
+) -> None:
+    """An editor (and lint) breaks lines at a lone CR; index reads markers on LF lines.
+    Both report the block as one index cannot rewrite, on the line an editor shows."""
+    root = make_vault({"Home.md": home, "contacts/Ann Lee.md": contact()})
+    before = tree(root)
+    code, out, err = index(root, "--check")
+    assert (code, out) == (1, "")
+    problem = f"Home.md:{line}:1: error VT701 [invalid-block] a lone carriage return (CR)"
+    assert problem in err
+    code, _, err = index(root)
+    assert code == 1
+    assert tree(root) == before
+    code, out, _ = run("lint", str(root), "--today", "2026-12-01", "--select", "invalid-block")
+    assert code == 1
+    assert problem in out
+
+
 def test_pipe_in_a_table_cell_is_escaped(make_vault: MakeVault) -> None:
     root = make_vault(
         {

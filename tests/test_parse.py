@@ -86,6 +86,16 @@ def test_crlf_yaml_error_is_reported_on_the_right_line():
     assert found(result) == [("invalid-yaml", 3, 5)]
 
 
+def test_a_marker_a_lone_cr_separates_is_reported_where_an_editor_shows_it():
+    text = (
+        "a\rb\nintro\r<!-- vault-tools:begin contacts -->\nrow\n<!-- vault-tools:end contacts -->"
+    )
+    assert found(parse(text)) == [("invalid-block", 4, 1)]
+    # A lone CR elsewhere, or only CRLF around the markers, is no problem.
+    assert found(parse(text.replace("intro\r", "intro\r\n"))) == []
+    assert found(parse("a\rb\n" + text.replace("intro\r", "intro\n").replace("a\rb\n", ""))) == []
+
+
 def test_cr_only_line_endings_keep_line_numbers_right():
     result = parse("---\rtitle: x\r---\rhello\r[[A]] [[B]]\r")
     assert found(result) == []

@@ -112,6 +112,14 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
         if fence_match and open_block is None:
             fence = fence_match.group(1)
             continue
+        if "\r" in line and any(is_marker(piece) for piece in line.split("\r")):
+            # On the line an editor shows it on (a lone CR breaks lines there, as for lint).
+            before = text[:start]
+            breaks = before.count("\n") + before.count("\r") - before.count("\r\n")
+            pieces = line.split("\r")
+            offset = next(number for number, piece in enumerate(pieces) if is_marker(piece))
+            found.problems.append(BlockProblem(breaks + offset + 1 + shift, *LONE_CR_PROBLEM))
+            return found
         begin = BEGIN.match(line)
         if begin:
             if open_block is not None:
@@ -175,6 +183,21 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
             )
         )
     return found
+
+
+def is_marker(line: str) -> bool:
+    """Whether ``line`` (without its line ending) is a begin or an end marker."""
+    return bool(BEGIN.match(line) or END.match(line))
+
+
+LONE_CR_PROBLEM = (
+    "a lone carriage return (CR) shares this line with a marker: Obsidian shows them on "
+    "lines of their own, but vault-tools reads a marker only on a line that ends in LF or "
+    "CRLF, so it cannot rewrite this block",
+    "save the note with LF or CRLF line endings (your editor's line-ending setting)",
+)
+"""Why a block whose marker a lone CR separates from other text is not rewritten, and
+what to do (lint reports it as well: see ``parse.markers_after_lone_cr``)."""
 
 
 _MARKER_NEEDLES = ("vault-tools:", "`", "~")

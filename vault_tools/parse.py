@@ -119,7 +119,10 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     """
     diagnostics: list[Diagnostic] = []
     text = _decode(path, data, diagnostics)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        if "vault-tools:" in text:
+            diagnostics += markers_after_lone_cr(path, text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     note_id = path[:-3] if path.lower().endswith(".md") else path
 
     lines = text.split("\n")
@@ -188,6 +191,27 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
         body_line=body_line,
     )
     return ParseResult(note, diagnostics)
+
+
+def markers_after_lone_cr(path: str, text: str) -> list[Diagnostic]:
+    """The block markers of ``text`` that only a lone carriage return (CR) separates from
+    other text on their line. Like Obsidian, the parser breaks lines at a lone CR, so lint
+    finds their blocks; ``vault-tools index`` breaks lines at LF only and cannot rewrite
+    them, and says so. This says so too, so that lint and ``index --check`` agree."""
+    from vault_tools.blocks import LONE_CR_PROBLEM, is_marker
+
+    found = []
+    line_number = 1  # as the parser counts: LF, CRLF and a lone CR each end a line
+    for line in text.replace("\r\n", "\n").split("\n"):
+        pieces = line.split("\r")
+        if len(pieces) > 1 and "vault-tools:" in line:
+            for offset, piece in enumerate(pieces):
+                if is_marker(piece):
+                    found.append(
+                        diagnostic("invalid-block", path, line_number + offset, 1, *LONE_CR_PROBLEM)
+                    )
+        line_number += len(pieces)
+    return found
 
 
 # -- bytes to text -------------------------------------------------------------

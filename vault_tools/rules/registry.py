@@ -351,7 +351,8 @@ RULES: tuple[Rule, ...] = (
         ERROR,
         "Generated block markers that do not pair up",
         "Reports a `vault-tools:begin` marker with no end, a block inside a block, an end "
-        "without a begin, or an end that names another view.",
+        "without a begin, an end that names another view, or a marker that only a lone "
+        "carriage return (CR, an old Mac line ending) separates from other text on its line.",
         "vault-tools cannot tell where the generated text stops, so it leaves every block "
         "of the note untouched until the markers are fixed.",
         "<!-- vault-tools:begin contacts -->\n...\n(no end marker)",
