@@ -140,6 +140,29 @@ def test_symlink_loops_through_several_folders_end(make_vault):
     assert notes == ["a/to-b/y", "a/x", "b/to-a/x", "b/y"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_update_reads_again_every_path_that_leads_to_a_changed_file(make_vault):
+    root = make_vault({"a/x.md": "one", "b/y.md": "y", "z.md": "z"})
+    (root / "a" / "to-b").symlink_to(root / "b", target_is_directory=True)
+    (root / "b" / "to-a").symlink_to(root / "a", target_is_directory=True)
+    (root / "alias.md").symlink_to(root / "a" / "x.md")
+    vault = Vault.load(root, follow_symlinks=True)
+    assert sorted(vault.notes) == ["a/to-b/y", "a/x", "alias", "b/to-a/x", "b/y", "z"]
+
+    (root / "a" / "x.md").write_text("two")  # watchers report the real path
+    assert vault.update([root / "a" / "x.md"]) == {"a/x.md", "b/to-a/x.md", "alias.md"}
+    assert {vault.notes[id].body for id in ("a/x", "b/to-a/x", "alias")} == {"two"}
+    assert vault.update(["b/to-a/x.md"]) == {"a/x.md", "b/to-a/x.md", "alias.md"}
+
+    (root / "b" / "new.md").write_text("new")
+    assert vault.update(["b/new.md"]) == {"b/new.md", "a/to-b/new.md"}
+    (root / "b" / "y.md").unlink()
+    assert vault.update(["b/y.md"]) == {"b/y.md", "a/to-b/y.md"}
+    assert sorted(vault.notes) == ["a/to-b/new", "a/x", "alias", "b/new", "b/to-a/x", "z"]
+    assert vault.notes == Vault.load(root, follow_symlinks=True).notes
+    assert vault.update(["z.md"]) == {"z.md"}  # no link leads to it
+
+
 def test_find_vault_root_walks_up_like_git(tmp_path):
     (tmp_path / "v" / ".obsidian").mkdir(parents=True)
     deep = tmp_path / "v" / "contacts" / "x"

@@ -238,6 +238,32 @@ def test_deleted_contact_loses_its_row_and_links_to_it_break(
     assert "changed contacts/Ann Lee.md" in running.lines
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_note_behind_a_followed_symlinked_folder_is_read_again(make_vault: MakeVault) -> None:
+    """The kernel reports the save at the note's real path; the vault lists the note at
+    the path through the link too, and both are read again."""
+    root = make_vault(
+        {
+            "Home.md": HOME,
+            "kept/Ann Lee.md": contact(status="contacted"),
+            ".vault-tools.toml": 'follow_symlinks = true\nignore = ["kept"]\n',
+        }
+    )
+    (root / "contacts").symlink_to(root / "kept", target_is_directory=True)
+    running = Running(root).start()
+    try:
+        assert rows(root) == ["Ann Lee"]
+        assert "| contacted |" in (row_of(root, "Ann Lee") or "")
+        real = root / "kept" / "Ann Lee.md"
+        real.write_text(contact(status="scheduled"), encoding="utf-8")
+        wait_for(lambda: "| scheduled |" in (row_of(root, "Ann Lee") or ""), "Ann's new row")
+        assert "changed contacts/Ann Lee.md" in running.lines
+        real.unlink()
+        wait_for(lambda: rows(root) == [], "Ann's row to go")
+    finally:
+        running.stop()
+
+
 def test_renamed_contact(watch: Callable[..., Running], small_vault: Path) -> None:
     running = watch()
     os.rename(small_vault / "contacts" / "Cy Dunn.md", small_vault / "contacts" / "Cy Dunne.md")

@@ -48,6 +48,11 @@ class Vault:
         self.undecodable_names: dict[str, Diagnostic] = {}
         """Files and folders whose names are not UTF-8 (as Python holds such names, with
         lone surrogates), which are not read."""
+        self.followed_links: dict[str, str] = {}
+        """The symlinks the last listing followed (with ``follow_symlinks``): the vault-relative
+        path of each, and that of the file or folder it leads to."""
+        self._listed_folders: set[str] = set()
+        """The folders the last listing entered, through links or not (vault-relative)."""
         self.templates_folder = _templates_folder(root, config)
         self.read_started: float | None = None
         """When ``load`` began to read the files (``time.time()``), if it did."""
@@ -140,6 +145,8 @@ class Vault:
         root_real = os.path.realpath(root)
         ignored = self._ignored
         entered_through_links: set[str] = set()
+        self.followed_links = followed = {}
+        self._listed_folders = listed = set()
         pending: list[tuple[str, frozenset[str]]] = [("", frozenset({root_real}))]
         while pending:
             folder, ancestors = pending.pop()
@@ -159,6 +166,7 @@ class Vault:
                     ),
                 )
                 continue
+            listed.add(folder)
             prefix = f"{folder}/" if folder else ""
             with listing:
                 for entry in listing.entries:
@@ -185,8 +193,10 @@ class Vault:
                                 if real in ancestors or real in entered_through_links:
                                     continue  # a loop, or a folder already read through a link
                                 entered_through_links.add(real)
+                                followed[relative] = _relative_to(root_real, real)
                                 pending.append((relative, ancestors | {real}))
                             elif entry.is_file():
+                                followed[relative] = _relative_to(root_real, real)
                                 yield relative, _stamp(entry)
                     except OSError:
                         continue
@@ -372,47 +382,13 @@ class Vault:
             )
             if not _inside(root_real, absolute):
                 continue
-            relative = Path(os.path.relpath(absolute, root_real)).as_posix()
-            if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(
-                relative
-            ):
-                continue
-            if not _is_utf8(relative):
-                self.undecodable_names.pop(relative, None)
-                if os.path.lexists(absolute):
-                    self._report_undecodable_name(relative)
-                continue
-            if os.path.isdir(absolute):
-                continue  # a folder stands for its files, which the caller lists
-            exists = os.path.isfile(absolute)
-            note_id = relative[:-3] if relative.lower().endswith(".md") else None
-            was_note = note_id is not None and note_id in self.notes
-            was_attachment = relative in self.attachments
-            if not (exists or was_note or was_attachment or relative in self.read_diagnostics):
-                # A folder that is gone takes its notes with it; a path that came and
-                # went (an editor's temporary file) changed nothing.
-                gone = self._forget_folder(relative)
-                moved = moved or bool(gone)
+            relative = _relative_to(root_real, absolute)
+            # A file behind a followed symlink is in the vault at each path that leads to it.
+            for listed in (relative, *self._copies_through_links(relative)):
+                gone, note_added, note_moved = self._update_path(listed, absolute)
                 affected |= gone
-                continue
-            affected.add(relative)
-            self.read_diagnostics.pop(relative, None)
-            self.attachments.discard(relative)  # a note too large to read is kept there
-            if note_id is not None:
-                read = self._read_file(relative) if exists else None
-                note = read.note if read is not None else None
-                if note is None or note.id != note_id:
-                    self.notes.pop(note_id, None)
-                if note is not None and note.id not in self.notes:
-                    added = True
-                if read is not None:
-                    # A note read again takes the place of its old self: the order stays.
-                    self._store(relative, read)
-            elif exists:
-                self.attachments.add(relative)
-            is_note = note_id is not None and note_id in self.notes
-            if (is_note, relative in self.attachments) != (was_note, was_attachment):
-                moved = True
+                added = added or note_added
+                moved = moved or note_moved
         if affected:
             if added or self.notes is not self._sorted_notes:
                 self.notes = self._sorted_notes = dict(
@@ -428,6 +404,67 @@ class Vault:
                 del self.__dict__["resolver"]
             self.__dict__.pop("notes_by_alias", None)
         return affected
+
+    def _update_path(self, relative: str, absolute: str) -> tuple[set[str], bool, bool]:
+        """Re-read the file the vault lists at ``relative``, which is (or was) at real path
+        ``absolute``: the paths affected, whether a note came that was not there, and
+        whether a path came or went."""
+        if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(relative):
+            return set(), False, False
+        if not _is_utf8(relative):
+            self.undecodable_names.pop(relative, None)
+            if os.path.lexists(absolute):
+                self._report_undecodable_name(relative)
+            return set(), False, False
+        if os.path.isdir(absolute):
+            return set(), False, False  # a folder stands for its files, which the caller lists
+        exists = os.path.isfile(absolute)
+        note_id = relative[:-3] if relative.lower().endswith(".md") else None
+        was_note = note_id is not None and note_id in self.notes
+        was_attachment = relative in self.attachments
+        if not (exists or was_note or was_attachment or relative in self.read_diagnostics):
+            # A folder that is gone takes its notes with it; a path that came and went (an
+            # editor's temporary file) changed nothing.
+            gone = self._forget_folder(relative)
+            return gone, False, bool(gone)
+        added = False
+        self.read_diagnostics.pop(relative, None)
+        self.attachments.discard(relative)  # a note too large to read is kept there
+        if note_id is not None:
+            read = self._read_file(relative) if exists else None
+            note = read.note if read is not None else None
+            if note is None or note.id != note_id:
+                self.notes.pop(note_id, None)
+            if note is not None and note.id not in self.notes:
+                added = True
+            if read is not None:
+                # A note read again takes the place of its old self: the order stays.
+                self._store(relative, read)
+        elif exists:
+            self.attachments.add(relative)
+        is_note = note_id is not None and note_id in self.notes
+        moved = (is_note, relative in self.attachments) != (was_note, was_attachment)
+        return {relative}, added, moved
+
+    def _copies_through_links(self, relative: str) -> list[str]:
+        """The other paths at which the vault lists the file or folder at real path
+        ``relative``: through the symlinks the listing followed (see ``followed_links``)."""
+        if not self.followed_links:
+            return []
+        copies: list[str] = []
+        pending = [relative]
+        while pending and len(copies) < _MOST_COPIES:
+            path = pending.pop()
+            for link, target in self.followed_links.items():
+                if path == target or path.startswith(target + "/"):
+                    copy = link + path[len(target) :]
+                    # Only where the listing went: it enters a folder through a link once,
+                    # and never inside itself.
+                    folder = copy.rsplit("/", 1)[0] if "/" in copy else ""
+                    if copy != relative and copy not in copies and folder in self._listed_folders:
+                        copies.append(copy)
+                        pending.append(copy)
+        return copies
 
     def _forget_folder(self, relative: str) -> set[str]:
         prefix = relative + "/"
@@ -560,6 +597,15 @@ def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
 
 _BATCH = 200
 """Notes a reading child pickles at a time."""
+
+
+_MOST_COPIES = 64
+"""Paths through symlinks at which one file is looked for, at most (links to links...)."""
+
+
+def _relative_to(root_real: str, real: str) -> str:
+    """``real`` (a resolved path inside the vault's resolved root) vault-relative, POSIX."""
+    return Path(os.path.relpath(real, root_real)).as_posix()
 
 
 def read_at_most(path: str, most: int) -> bytes:
