@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import contact
 from vault_tools import forked
 from vault_tools.config import Config, TypeMatch
+from vault_tools.parse import parse_note
 from vault_tools.vault import Vault, VaultError, find_vault_root, read_at_most
 
 
@@ -70,6 +71,10 @@ def test_note_types_from_the_type_field_and_from_config(make_vault):
     assert vault.notes["Misc/Cy"].note_type == "contact"
     assert vault.notes["Misc/Di"].note_type == "interview"
     assert vault.notes["Misc/plain"].note_type is None
+    # Typed while parsing, as Vault.typed types a note parsed on its own (new, set).
+    for note in vault.notes.values():
+        data = (root / note.path).read_bytes()
+        assert vault.typed(parse_note(note.path, data).note) == note
 
 
 def test_missing_or_file_vault_raises(tmp_path):

@@ -111,11 +111,19 @@ class ParseResult:
     diagnostics: list[Diagnostic]
 
 
-def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult:
+NoteTyping = Callable[[str, dict[str, Any], tuple[str, ...]], tuple[str | None, bool]]
+"""A note's type from its id, frontmatter and tags, and whether the config gave it
+(``Vault.type_of``)."""
+
+
+def parse_note(
+    path: str, data: bytes, *, template: bool = False, types: NoteTyping | None = None
+) -> ParseResult:
     """Parse the note at vault-relative POSIX ``path`` from its raw bytes.
 
     ``template`` marks notes of the templates folder: their YAML holds Obsidian
-    placeholders, so it is not read; their links still are.
+    placeholders, so it is not read; their links still are. ``types``, when given, types
+    the note (not a template) as ``Vault.typed`` does, without building it twice.
     """
     diagnostics: list[Diagnostic] = []
     text = _decode(path, data, diagnostics)
@@ -172,7 +180,11 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
     )
     tags = _frontmatter_strings(frontmatter, "tags", "tag")
     tags += _inline_tags(masked_body)
+    tags = tuple(dict.fromkeys(tag.lstrip("#") for tag in tags if tag.lstrip("#")))
     aliases = _frontmatter_strings(frontmatter, "aliases", "alias")
+    note_type, type_from_config = (
+        types(note_id, frontmatter, tags) if types is not None and not template else (None, False)
+    )
 
     note = Note(
         id=note_id,
@@ -180,7 +192,7 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
         frontmatter=frontmatter,
         body=body,
         links=tuple(links),
-        tags=tuple(dict.fromkeys(tag.lstrip("#") for tag in tags if tag.lstrip("#"))),
+        tags=tags,
         aliases=aliases,
         headings=headings,
         block_ids=block_ids,
@@ -188,6 +200,8 @@ def parse_note(path: str, data: bytes, *, template: bool = False) -> ParseResult
         has_frontmatter=closing is not None,
         frontmatter_valid=frontmatter_valid,
         is_template=template,
+        note_type=note_type,
+        type_from_config=type_from_config,
         body_line=body_line,
     )
     return ParseResult(note, diagnostics)

@@ -312,9 +312,8 @@ class Vault:
             )
         from vault_tools.parse import parse_note  # YAML loads only when a note is read
 
-        result = parse_note(relative, data, template=self.is_template(relative))
-        note = self.typed(result.note) if result.note is not None else None
-        return FileRead(note, result.diagnostics)
+        result = parse_note(relative, data, template=self.is_template(relative), types=self.type_of)
+        return FileRead(result.note, result.diagnostics)
 
     def _store(self, relative: str, read: FileRead) -> None:
         if read.too_large:
@@ -334,17 +333,21 @@ class Vault:
         """``note`` with its type as this vault's config decides it."""
         if note.is_template:
             return note
-        note_type, from_config = self._note_type(note)
+        note_type, from_config = self.type_of(note.id, note.frontmatter, note.tags)
         if note_type is None:
             return note
         return replace(note, note_type=note_type, type_from_config=from_config)
 
-    def _note_type(self, note: Note) -> tuple[str | None, bool]:
+    def type_of(
+        self, note_id: str, frontmatter: dict[str, Any], tags: tuple[str, ...]
+    ) -> tuple[str | None, bool]:
+        """The type of the note ``note_id`` with this frontmatter and these tags, and whether
+        the config gave it (a folder, tag or property mapping) rather than its own ``type:``."""
         config = self.config
-        declared = note.frontmatter.get(config.type_key)
+        declared = frontmatter.get(config.type_key)
         if isinstance(declared, str) and declared.strip():
             return declared.strip(), config.type_key != "type"
-        note_id = normalize(note.id)
+        note_id = normalize(note_id)
         folders = [
             folder
             for folder in config.type_folders
@@ -352,12 +355,12 @@ class Vault:
         ]
         if folders:
             return config.type_folders[max(folders, key=len)], True
-        for tag in note.tags:
+        for tag in tags:
             type_name = config.type_tags.get(tag.casefold())
             if type_name is not None:
                 return type_name, True
         for match in config.type_matches:
-            if _value_matches(note.frontmatter.get(match.key), match.value):
+            if _value_matches(frontmatter.get(match.key), match.value):
                 return match.type, True
         return None, False
 
