@@ -560,8 +560,13 @@ def test_malformed_block_leaves_the_whole_note_untouched(
             "<!-- vault-tools:end contacts -->\n",
             4,
         ),
+        (
+            "---\nx: 1\r# c\n---\nintro\r<!-- vault-tools:begin contacts -->\n"
+            "<!-- vault-tools:end contacts -->\n",
+            6,
+        ),
     ],
-    ids=["before-the-marker", "after-the-marker"],
+    ids=["before-the-marker", "after-the-marker", "and-in-the-frontmatter"],
 )
 def test_lint_and_index_agree_on_a_marker_a_lone_cr_separates(
     make_vault: MakeVault, home: str, line: int
@@ -580,6 +585,28 @@ def test_lint_and_index_agree_on_a_marker_a_lone_cr_separates(
     code, out, _ = run("lint", str(root), "--today", "2026-12-01", "--select", "invalid-block")
     assert code == 1
     assert problem in out
+
+
+@pytest.mark.parametrize(
+    "home",
+    [
+        "# Home\n\n```\nintro\r<!-- vault-tools:begin contacts -->\n"
+        "<!-- vault-tools:end contacts -->\n```\n",
+        "# Home\n\n```\r<!-- vault-tools:begin contacts -->\n```\n",
+        "---\nnote: |\n  x\r<!-- vault-tools:begin contacts -->\n---\n# Home\n",
+        "# Home\r\r\n<!-- vault-tools:begin contacts -->\r\r\n| stale |\r\r\n"
+        "<!-- vault-tools:end contacts -->\r\r\n",
+    ],
+    ids=["in-a-fence", "after-a-fence-opener", "in-the-frontmatter", "cr-cr-lf"],
+)
+def test_a_lone_cr_where_index_reads_no_marker_is_no_problem(
+    make_vault: MakeVault, home: str
+) -> None:
+    root = make_vault({"Home.md": home, "contacts/Ann Lee.md": contact()})
+    code, _, err = index(root, "--check")
+    assert "invalid-block" not in err
+    code, out, _ = run("lint", str(root), "--today", "2026-12-01", "--select", "invalid-block")
+    assert (code, out) == (0, "")
 
 
 def test_pipe_in_a_table_cell_is_escaped(make_vault: MakeVault) -> None:

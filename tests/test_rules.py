@@ -451,7 +451,18 @@ def test_the_compiled_check_knows_the_keywords_and_formats_jsonschema_knows() ->
 
     assert set(jsonschema.Draft202012Validator.VALIDATORS) == DRAFT_2020_12_KEYWORDS
     assert jsonschema.Draft202012Validator.META_SCHEMA["$id"] == DRAFT_2020_12
-    assert set(FORMATS) == {"date", "date-time", "email"}
+    # The formats jsonschema is given (for its messages) are the compiled check's.
+    from vault_tools.rules.fields import SchemaChecker
+
+    checker = SchemaChecker(Vault.load(EXAMPLE_VAULT), {})
+    assert set(checker.formats.checkers) == set(FORMATS)
+    for name, good, bad in [
+        ("date", "2026-10-01", "2026-13-45"),
+        ("date-time", "2026-10-01T10:30", "10:30"),
+        ("email", "ann@example.org", "ann@example"),
+    ]:
+        assert checker.formats.conforms(good, name)
+        assert not checker.formats.conforms(bad, name)
 
 
 def test_linting_valid_notes_does_without_jsonschema(tmp_path) -> None:

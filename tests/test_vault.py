@@ -167,6 +167,22 @@ def test_update_reads_again_every_path_that_leads_to_a_changed_file(make_vault):
     assert vault.notes == Vault.load(root, follow_symlinks=True).notes
     assert vault.update(["z.md"]) == {"z.md"}  # no link leads to it
 
+    (root / "b" / "sub").mkdir()  # a folder made since the listing is listed through links
+    (root / "b" / "sub" / "deep.md").write_text("deep")
+    assert vault.update(["b/sub/deep.md"]) == {"b/sub/deep.md", "a/to-b/sub/deep.md"}
+    assert vault.notes == Vault.load(root, follow_symlinks=True).notes
+
+    reads = []
+    read_file = vault._read_file
+    vault._read_file = lambda relative: reads.append(relative) or read_file(relative)
+    vault.update(["a/x.md", "b/to-a/x.md", "alias.md"])  # three paths, one file
+    assert sorted(reads) == ["a/x.md", "alias.md", "b/to-a/x.md"]
+
+    (root / "alias.md").unlink()
+    assert vault.update(["alias.md"]) == {"alias.md"}
+    assert vault.update(["a/x.md"]) == {"a/x.md", "b/to-a/x.md"}  # the removed link is no path
+    assert vault.notes == Vault.load(root, follow_symlinks=True).notes
+
 
 def test_find_vault_root_walks_up_like_git(tmp_path):
     (tmp_path / "v" / ".obsidian").mkdir(parents=True)

@@ -89,14 +89,19 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
     """The well-formed blocks of ``text``, and what is wrong with the others.
 
     Markers inside fenced code blocks are examples, not blocks. A begin without an end,
-    a block inside a block, an end without a begin or with another view's name is a
-    problem, and no block of the note is rewritten while the note has one. ``text``
-    starts on line ``first_line`` of its file; problems carry file lines.
+    a block inside a block, an end without a begin or with another view's name, or a
+    marker that a lone CR shares its line with is a problem, and no block of the note is
+    rewritten while the note has one. ``text`` starts on line ``first_line`` of its file;
+    problems carry file lines, as an editor counts them (see ``editor_line``).
     """
     found = ParsedBlocks(first_line=first_line)
     shift = first_line - 1
     if "vault-tools:" not in text:
         return found
+
+    def line_at(offset: int) -> int:
+        return shift + editor_line(text, offset)
+
     open_block: tuple[int, int, str, dict[str, str], str | None] | None = None
     fence: str | None = None
     for index, start, line in _marker_lines(text):
@@ -113,28 +118,25 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
             fence = fence_match.group(1)
             continue
         if "\r" in line and any(is_marker(piece) for piece in line.split("\r")):
-            # On the line an editor shows it on (a lone CR breaks lines there, as for lint).
-            before = text[:start]
-            breaks = before.count("\n") + before.count("\r") - before.count("\r\n")
             pieces = line.split("\r")
             offset = next(number for number, piece in enumerate(pieces) if is_marker(piece))
-            found.problems.append(BlockProblem(breaks + offset + 1 + shift, *LONE_CR_PROBLEM))
+            found.problems.append(BlockProblem(line_at(start) + offset, *LONE_CR_PROBLEM))
             return found
         begin = BEGIN.match(line)
         if begin:
             if open_block is not None:
                 found.problems.append(
                     BlockProblem(
-                        index + 1 + shift,
+                        line_at(start),
                         f"a block begins inside the {open_block[2]!r} block opened on line "
-                        f"{open_block[0] + 1 + shift}; blocks cannot nest",
+                        f"{line_at(open_block[1])}; blocks cannot nest",
                         f"add <!-- vault-tools:end {open_block[2]} --> before this line",
                     )
                 )
                 return found
             parsed = _parse_begin(begin.group("rest") or "")
             if isinstance(parsed, BlockProblem):
-                found.problems.append(BlockProblem(index + 1 + shift, parsed.message, parsed.fix))
+                found.problems.append(BlockProblem(line_at(start), parsed.message, parsed.fix))
                 return found
             view, arguments, recorded = parsed
             open_block = (index, start, view, arguments, recorded)
@@ -145,7 +147,7 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
             if open_block is None:
                 found.problems.append(
                     BlockProblem(
-                        index + 1 + shift,
+                        line_at(start),
                         f"end marker{f' of {name!r}' if name else ''} without a begin",
                         "delete it, or add the begin marker above the block",
                     )
@@ -155,9 +157,9 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
             if name is not None and name != view:
                 found.problems.append(
                     BlockProblem(
-                        index + 1 + shift,
+                        line_at(start),
                         f"end marker of {name!r} closes the {view!r} block "
-                        f"opened on line {begin_index + 1 + shift}",
+                        f"opened on line {line_at(begin_start)}",
                         f"write <!-- vault-tools:end {view} -->",
                     )
                 )
@@ -177,12 +179,52 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
     if open_block is not None:
         found.problems.append(
             BlockProblem(
-                open_block[0] + 1 + shift,
+                line_at(open_block[1]),
                 f"the {open_block[2]!r} block is never closed",
                 f"add <!-- vault-tools:end {open_block[2]} --> after the block",
             )
         )
     return found
+
+
+def editor_line(text: str, offset: int) -> int:
+    """The 1-based line of ``text`` that ``offset`` (a line's start) is on, as an editor
+    and the parser count lines: LF, CRLF and a lone CR each end one."""
+    breaks = text.count("\n", 0, offset)
+    if text.find("\r", 0, offset) >= 0:
+        breaks += text.count("\r", 0, offset) - text.count("\r\n", 0, offset)
+    return breaks + 1
+
+
+def body_start_index(text: str) -> int:
+    """The index of the body's first line in ``text.split("\\n")``: after the frontmatter,
+    found by the parser's rule (``---`` on line 1, closed by ``---`` or ``...``)."""
+    index, start = 0, 0
+    while True:  # line by line, up to the end of the frontmatter only
+        end = text.find("\n", start)
+        line = (text[start:] if end < 0 else text[start:end]).rstrip("\r").rstrip(" \t")
+        if index == 0 and line != "---":
+            return 0
+        if index > 0 and line in ("---", "..."):
+            return index + 1
+        if end < 0:
+            return 0
+        index, start = index + 1, end + 1
+
+
+def body_of(text: str, start: int) -> str:
+    """``"\\n".join(text.split("\\n")[start:])``, without splitting the whole text."""
+    if start == 0:
+        return text
+    parts = text.split("\n", start)
+    return parts[start] if len(parts) > start else ""
+
+
+def find_body_blocks(text: str) -> ParsedBlocks:
+    """``find_blocks`` of the body of the note ``text``: blocks live in the body, as lint
+    sees them (a marker or a fence in the frontmatter's YAML is text of a property)."""
+    body = body_of(text, body_start_index(text))
+    return find_blocks(body, first_line=editor_line(text, len(text) - len(body)))
 
 
 def is_marker(line: str) -> bool:
@@ -197,7 +239,7 @@ LONE_CR_PROBLEM = (
     "save the note with LF or CRLF line endings (your editor's line-ending setting)",
 )
 """Why a block whose marker a lone CR separates from other text is not rewritten, and
-what to do (lint reports it as well: see ``parse.markers_after_lone_cr``)."""
+what to do (lint reports it as well: see ``parse._markers_after_lone_cr``)."""
 
 
 _MARKER_NEEDLES = ("vault-tools:", "`", "~")

@@ -21,7 +21,10 @@ from vault_tools.blocks import (
     NoteChanged,
     NoteSnapshot,
     ParsedBlocks,
+    body_of,
+    body_start_index,
     content_hash,
+    editor_line,
     find_blocks,
     parse_begin_marker,
     rewrite_blocks,
@@ -161,12 +164,12 @@ class _Layout:
     def of(cls, path: str, text: str, context: ViewContext, data: bytes | None = None) -> _Layout:
         # Blocks live in the body, as lint sees them: a marker or a fence inside the
         # frontmatter's YAML is text of a property, never a block.
-        body_start = _body_start(text)
-        body = _body(text, body_start)
-        parsed = find_blocks(body, first_line=body_start + 1)
+        start = body_start_index(text)
+        body = body_of(text, start)
+        parsed = find_blocks(body, first_line=editor_line(text, len(text) - len(body)))
         problems = check_blocks(path, parsed, context.vault, context=context)
         schemas = context.cache.schemas if context.cache is not None else None
-        return cls(text, body_start, len(text) - len(body), parsed, problems, schemas, data)
+        return cls(text, start, len(text) - len(body), parsed, problems, schemas, data)
 
 
 @dataclass
@@ -469,30 +472,6 @@ def _plan_note(
         }
         cache.planned(note.path, _Rewrite(layout, new_text, new_data, blocks))
     return NoteUpdate(snapshot, note.path, new_data, tuple(views))
-
-
-def _body_start(text: str) -> int:
-    """The index of the body's first line in ``text.split("\\n")``: after the frontmatter,
-    found by the parser's rule (``---`` on line 1, closed by ``---`` or ``...``)."""
-    index, start = 0, 0
-    while True:  # line by line, up to the end of the frontmatter only
-        end = text.find("\n", start)
-        line = (text[start:] if end < 0 else text[start:end]).rstrip("\r").rstrip(" \t")
-        if index == 0 and line != "---":
-            return 0
-        if index > 0 and line in ("---", "..."):
-            return index + 1
-        if end < 0:
-            return 0
-        index, start = index + 1, end + 1
-
-
-def _body(text: str, body_start: int) -> str:
-    """``"\\n".join(text.split("\\n")[body_start:])``, without splitting the whole text."""
-    if body_start == 0:
-        return text
-    parts = text.split("\n", body_start)
-    return parts[body_start] if len(parts) > body_start else ""
 
 
 def block_content(rendered: str) -> str:

@@ -38,7 +38,7 @@ def quick_init(cls: _Record) -> _Record:
     for every field: twice the time, paid for every note, link and position the parser
     makes and the note cache unpickles. Same signature, defaults and factories.
     """
-    namespace: dict[str, Any] = {"__new": object.__new__, "__missing": _MISSING}
+    namespace: dict[str, Any] = {"__missing": _FACTORY}
     parameters = []
     lines = []
     for item in fields(cls):
@@ -62,11 +62,17 @@ def quick_init(cls: _Record) -> _Record:
     exec(source, namespace)  # noqa: S102 (our own field names, as dataclasses does)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
     cls.__init__ = init  # type: ignore[misc]
     return cls
 
 
-_MISSING = object()
+class _Factory:
+    def __repr__(self) -> str:
+        return "<factory>"  # as dataclasses shows such a default in a signature
+
+
+_FACTORY = _Factory()
 
 
 # The contact schema's sources and statuses, here so that the CLI's choices need not load

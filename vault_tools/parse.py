@@ -40,9 +40,7 @@ class _FrontmatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
                 found = super().construct_yaml_timestamp(node)
             except ValueError:
                 found = self.construct_scalar(node)
-            if len(_TIMESTAMPS) >= _SHARED_LIMIT:
-                _TIMESTAMPS.clear()
-            _TIMESTAMPS[node.value] = found
+            _remember(_TIMESTAMPS, node.value, found)
         return found
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> Any:
@@ -52,15 +50,24 @@ class _FrontmatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
             tag = _PLAIN_TAGS.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_PLAIN_TAGS) >= _SHARED_LIMIT:
-                    _PLAIN_TAGS.clear()
-                _PLAIN_TAGS[value] = tag
+                _remember(_PLAIN_TAGS, value, tag)
             return tag
         return super().resolve(kind, value, implicit)
 
 
 _TIMESTAMPS: dict[str, Any] = {}
 _PLAIN_TAGS: dict[str, str] = {}
+_REMEMBERED_TEXT = 64
+"""The longest text whose reading is remembered: statuses, dates, names recur; a long
+text rarely does, and would stay in memory after its note is gone."""
+
+
+def _remember(table: dict[str, Any], text: str, found: Any) -> None:
+    if len(text) > _REMEMBERED_TEXT:
+        return
+    if len(table) >= _SHARED_LIMIT:
+        table.clear()  # bounded, and what a long watch no longer meets is let go
+    table[text] = found
 
 
 _FrontmatterLoader.add_constructor(
@@ -128,8 +135,8 @@ def parse_note(
     diagnostics: list[Diagnostic] = []
     text = _decode(path, data, diagnostics)
     if "\r" in text:
-        if "vault-tools:" in text:
-            diagnostics += markers_after_lone_cr(path, text)
+        if "vault-tools:" in text and text.count("\r") != text.count("\r\n"):
+            diagnostics += _markers_after_lone_cr(path, text)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     note_id = path[:-3] if path.lower().endswith(".md") else path
 
@@ -207,25 +214,19 @@ def parse_note(
     return ParseResult(note, diagnostics)
 
 
-def markers_after_lone_cr(path: str, text: str) -> list[Diagnostic]:
-    """The block markers of ``text`` that only a lone carriage return (CR) separates from
-    other text on their line. Like Obsidian, the parser breaks lines at a lone CR, so lint
-    finds their blocks; ``vault-tools index`` breaks lines at LF only and cannot rewrite
-    them, and says so. This says so too, so that lint and ``index --check`` agree."""
-    from vault_tools.blocks import LONE_CR_PROBLEM, is_marker
+def _markers_after_lone_cr(path: str, text: str) -> list[Diagnostic]:
+    """The markers of the note ``text`` that a lone carriage return (CR) shares a line
+    with. The parser breaks lines at a lone CR, as Obsidian's editor does, and so lint finds
+    their blocks; ``vault-tools index``, which must write the note's other bytes back as
+    they were, reads markers on LF lines only, and reports that it cannot rewrite them.
+    Lint asks ``find_blocks`` as index does, so that the two agree."""
+    from vault_tools.blocks import LONE_CR_PROBLEM, find_body_blocks
 
-    found = []
-    line_number = 1  # as the parser counts: LF, CRLF and a lone CR each end a line
-    for line in text.replace("\r\n", "\n").split("\n"):
-        pieces = line.split("\r")
-        if len(pieces) > 1 and "vault-tools:" in line:
-            for offset, piece in enumerate(pieces):
-                if is_marker(piece):
-                    found.append(
-                        diagnostic("invalid-block", path, line_number + offset, 1, *LONE_CR_PROBLEM)
-                    )
-        line_number += len(pieces)
-    return found
+    return [
+        diagnostic("invalid-block", path, problem.line, 1, problem.message, problem.fix)
+        for problem in find_body_blocks(text).problems
+        if problem.message == LONE_CR_PROBLEM[0]
+    ]
 
 
 # -- bytes to text -------------------------------------------------------------

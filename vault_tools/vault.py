@@ -377,6 +377,7 @@ class Vault:
         added = False  # a note that was not there: it comes last, out of order
         moved = False  # a path came or went: links may resolve differently
         root_real = os.path.realpath(self.root)
+        done: set[str] = set()  # a file several given paths lead to is read once
         for path in paths:
             absolute = (
                 os.path.realpath(self.root / path)
@@ -388,6 +389,9 @@ class Vault:
             relative = _relative_to(root_real, absolute)
             # A file behind a followed symlink is in the vault at each path that leads to it.
             for listed in (relative, *self._copies_through_links(relative)):
+                if listed in done:
+                    continue
+                done.add(listed)
                 gone, note_added, note_moved = self._update_path(listed, absolute)
                 affected |= gone
                 added = added or note_added
@@ -454,6 +458,11 @@ class Vault:
         ``relative``: through the symlinks the listing followed (see ``followed_links``)."""
         if not self.followed_links:
             return []
+        root = os.fspath(self.root)
+        for removed in [
+            link for link in self.followed_links if not os.path.islink(os.path.join(root, link))
+        ]:
+            del self.followed_links[removed]  # the link is gone since the listing
         copies: list[str] = []
         pending = [relative]
         while pending and len(copies) < _MOST_COPIES:
@@ -461,13 +470,23 @@ class Vault:
             for link, target in self.followed_links.items():
                 if path == target or path.startswith(target + "/"):
                     copy = link + path[len(target) :]
-                    # Only where the listing went: it enters a folder through a link once,
-                    # and never inside itself.
                     folder = copy.rsplit("/", 1)[0] if "/" in copy else ""
-                    if copy != relative and copy not in copies and folder in self._listed_folders:
+                    if copy != relative and copy not in copies and self._would_list(folder):
                         copies.append(copy)
                         pending.append(copy)
         return copies
+
+    def _would_list(self, folder: str) -> bool:
+        """Whether the last listing entered ``folder`` (it enters a folder through a link
+        once, and never inside itself), or would now: a folder made since inside one it
+        entered. A symlink made since is followed from the next listing."""
+        root = os.fspath(self.root)
+        while folder not in self._listed_folders:
+            path = os.path.join(root, folder)
+            if not folder or os.path.islink(path) or not os.path.isdir(path):
+                return False
+            folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        return True
 
     def _forget_folder(self, relative: str) -> set[str]:
         prefix = relative + "/"
