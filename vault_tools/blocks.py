@@ -220,11 +220,13 @@ def body_of(text: str, start: int) -> str:
     return parts[start] if len(parts) > start else ""
 
 
-def find_body_blocks(text: str) -> ParsedBlocks:
-    """``find_blocks`` of the body of the note ``text``: blocks live in the body, as lint
-    sees them (a marker or a fence in the frontmatter's YAML is text of a property)."""
-    body = body_of(text, body_start_index(text))
-    return find_blocks(body, first_line=editor_line(text, len(text) - len(body)))
+def find_body_blocks(text: str) -> tuple[int, str, ParsedBlocks]:
+    """``find_blocks`` of the body of the note ``text``, with the index of the body's first
+    line and the body. Blocks live in the body, as lint sees them: a marker or a fence in
+    the frontmatter's YAML is text of a property."""
+    start = body_start_index(text)
+    body = body_of(text, start)
+    return start, body, find_blocks(body, first_line=editor_line(text, len(text) - len(body)))
 
 
 def is_marker(line: str) -> bool:

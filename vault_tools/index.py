@@ -21,11 +21,8 @@ from vault_tools.blocks import (
     NoteChanged,
     NoteSnapshot,
     ParsedBlocks,
-    body_of,
-    body_start_index,
     content_hash,
-    editor_line,
-    find_blocks,
+    find_body_blocks,
     parse_begin_marker,
     rewrite_blocks,
     write_atomically,
@@ -162,11 +159,7 @@ class _Layout:
 
     @classmethod
     def of(cls, path: str, text: str, context: ViewContext, data: bytes | None = None) -> _Layout:
-        # Blocks live in the body, as lint sees them: a marker or a fence inside the
-        # frontmatter's YAML is text of a property, never a block.
-        start = body_start_index(text)
-        body = body_of(text, start)
-        parsed = find_blocks(body, first_line=editor_line(text, len(text) - len(body)))
+        start, body, parsed = find_body_blocks(text)
         problems = check_blocks(path, parsed, context.vault, context=context)
         schemas = context.cache.schemas if context.cache is not None else None
         return cls(text, start, len(text) - len(body), parsed, problems, schemas, data)

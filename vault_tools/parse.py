@@ -224,7 +224,7 @@ def _markers_after_lone_cr(path: str, text: str) -> list[Diagnostic]:
 
     return [
         diagnostic("invalid-block", path, problem.line, 1, problem.message, problem.fix)
-        for problem in find_body_blocks(text).problems
+        for problem in find_body_blocks(text)[2].problems
         if problem.message == LONE_CR_PROBLEM[0]
     ]
 
