@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vault_tools.model import CONTACT_SOURCES
@@ -174,13 +175,17 @@ def peak_memory_mb(command: list[str], env: dict[str, str]) -> float:
     return int(result.stdout.strip()) / 1024
 
 
+WATCH_DEBOUNCE = 0.05
+"""Seconds of quiet watch waits for before a round, in the latency measured."""
+
+
 def watch_latency(
     vault: Path, tool: list[str], env: dict[str, str], timeout: float = 300.0
 ) -> float | None:
     """Seconds from saving one contact to its index block being rewritten under `watch`,
     once watch is past its first round (steady state, as while someone types)."""
     process = subprocess.Popen(
-        [*tool, "watch", str(vault), "--no-lint", "--debounce", "0.05"],
+        [*tool, "watch", str(vault), "--no-lint", "--debounce", str(WATCH_DEBOUNCE)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -341,6 +346,67 @@ def table(rows: list[dict[str, float | int | None]]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Target:
+    """One of the issue's targets, as measured in this run."""
+
+    name: str
+    measured: float | None
+    """None when this run did not measure it (a size left out)."""
+    limit: float
+
+    @property
+    def holds(self) -> bool | None:
+        return None if self.measured is None else self.measured <= self.limit
+
+    def as_json(self) -> dict[str, object]:
+        return {**asdict(self), "holds": self.holds}
+
+
+def targets(rows: list[dict[str, float | int | None]]) -> list[Target]:
+    """The issue's targets (at 20,000 notes on two cores, unless said), from ``rows``."""
+    by_size = {int(row["notes"] or 0) // 1000 * 1000: row for row in rows}
+
+    def ratio(size: int, key: str) -> float | None:
+        row = by_size.get(size)
+        if row is None or row.get(key) is None or not row.get("read_bytes"):
+            return None
+        return float(row[key] or 0) / float(row["read_bytes"] or 1)
+
+    def largest(key: str, less: float = 0.0) -> float | None:
+        values = [float(row[key] or 0) - less for row in rows if row.get(key) is not None]
+        return max(values) if values else None
+
+    per_note = [
+        float(row["lint_ms_a_note_beyond_startup"] or 0)
+        for row in rows
+        if row.get("lint_ms_a_note_beyond_startup") is not None
+    ]
+    flatness = max(per_note) / min(per_note) if len(per_note) > 1 and min(per_note) > 0 else None
+    peak = by_size.get(50_000, {}).get("peak_memory_mb")
+    return [
+        Target("cold lint at 20,000 notes, x read bytes", ratio(20_000, "lint"), 3.0),
+        Target("warm lint at 20,000 notes, x read bytes", ratio(20_000, "lint_warm"), 0.5),
+        Target(
+            "watch: seconds from a save to its block, after the debounce (largest)",
+            largest("watch_latency", less=WATCH_DEBOUNCE),
+            0.05,
+        ),
+        Target("--help: seconds (largest)", largest("help"), 0.15),
+        Target("cold ms a note beyond start-up: largest / smallest", flatness, 1.3),
+        Target("peak MB at 50,000 notes", None if peak is None else float(peak), 500.0),
+    ]
+
+
+def targets_table(found: list[Target]) -> str:
+    lines = ["| target | measured | at most | holds |", "|---|---|---|---|"]
+    for target in found:
+        measured = "not measured" if target.measured is None else f"{target.measured:.2f}"
+        holds = {None: "n/a", True: "yes", False: "no"}[target.holds]
+        lines.append(f"| {target.name} | {measured} | {target.limit:g} | {holds} |")
+    return "\n".join(lines)
+
+
 def compile_bytecode() -> None:
     """Compile the package's modules, as installing it from a wheel does, so that no
     run pays for compiling them (an editable checkout under PYTHONDONTWRITEBYTECODE
@@ -381,15 +447,23 @@ def main() -> int:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
     )
+    found = targets(rows)
     print(table(rows))
     print(
         f"\nMachine: {machine}; seconds are medians of {options.runs} runs. Start-up: a cold "
         f"lint of {startup['notes']} notes takes {startup['lint']:.2f} s."
     )
+    print("\n" + targets_table(found))
     if options.json:
         options.json.write_text(
             json.dumps(
-                {"machine": machine, "runs": options.runs, "startup": startup, "results": rows},
+                {
+                    "machine": machine,
+                    "runs": options.runs,
+                    "startup": startup,
+                    "results": rows,
+                    "targets": [target.as_json() for target in found],
+                },
                 indent=2,
             ),
             encoding="utf-8",

@@ -1,0 +1,65 @@
+"""benchmarks/run.py judges the issue's targets from the rows of one run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCHMARKS = str(Path(__file__).resolve().parent.parent / "benchmarks")
+
+
+def _benchmark():
+    sys.path.insert(0, BENCHMARKS)
+    try:
+        import run  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(BENCHMARKS)
+    return run
+
+
+def row(notes: int, **values: float) -> dict[str, float | int | None]:
+    base: dict[str, float | int | None] = {
+        "notes": notes + 1,
+        "read_bytes": 1.0,
+        "lint": 2.5,
+        "lint_warm": 0.4,
+        "help": 0.1,
+        "watch_latency": 0.09,
+        "peak_memory_mb": 100,
+        "lint_ms_a_note_beyond_startup": 0.2,
+    }
+    return {**base, **values}
+
+
+def judged(rows):
+    return {
+        target.name.split(":")[0].split(" at ")[0]: target.holds
+        for target in _benchmark().targets(rows)
+    }
+
+
+def test_every_target_holds_when_each_measure_is_within_its_limit():
+    rows = [row(1_000), row(20_000), row(50_000, lint_ms_a_note_beyond_startup=0.25)]
+    assert set(judged(rows).values()) == {True}
+
+
+def test_each_target_fails_on_its_own_measure():
+    assert judged([row(20_000, lint=3.1), row(50_000)])["cold lint"] is False
+    assert judged([row(20_000, lint_warm=0.51), row(50_000)])["warm lint"] is False
+    # The latency is judged after the debounce it includes.
+    assert judged([row(20_000, watch_latency=0.11), row(50_000)])["watch"] is False
+    assert judged([row(20_000, help=0.2), row(50_000)])["--help"] is False
+    flat = judged(
+        [
+            row(1_000, lint_ms_a_note_beyond_startup=0.2),
+            row(50_000, lint_ms_a_note_beyond_startup=0.27),
+        ]
+    )
+    assert flat["cold ms a note beyond start-up"] is False
+    assert judged([row(20_000), row(50_000, peak_memory_mb=500.5)])["peak MB"] is False
+
+
+def test_a_size_left_out_is_not_judged():
+    found = judged([row(1_000), row(5_000)])
+    assert found["cold lint"] is None and found["warm lint"] is None and found["peak MB"] is None
+    assert judged([row(20_000)])["cold ms a note beyond start-up"] is None  # one size: no slope
