@@ -22,12 +22,15 @@ from vault_tools.blocks import (
     BEGIN,
     BOM,
     END,
+    LONE_CR_PROBLEM,
     BlockProblem,
     NoteChanged,
     NoteSnapshot,
     _parse_begin,
     content_hash,
     find_blocks,
+    find_body_blocks,
+    lone_cr_marker_line,
     replace_blocks,
     write_atomically,
 )
@@ -145,17 +148,6 @@ def test_marker_text_that_is_not_alone_on_its_line_is_not_a_marker() -> None:
 
 
 MALFORMED = {
-    "marker after a lone CR": (
-        "a\rb\nintro\r<!-- vault-tools:begin contacts -->\nrow\n"
-        "<!-- vault-tools:end contacts -->\n",
-        4,
-        "lone carriage return",
-    ),
-    "text after a marker and a lone CR": (
-        "<!-- vault-tools:begin contacts -->\rtext\n<!-- vault-tools:end contacts -->\n",
-        1,
-        "lone carriage return",
-    ),
     "begin without end": (
         "# Home\n\n<!-- vault-tools:begin contacts -->\n| a |\n",
         3,
@@ -205,6 +197,54 @@ def test_each_malformed_block_is_one_problem_on_its_line(tmp_path: Path, case: s
     assert problem.line == line
     assert words in problem.message
     assert problem.fix
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "a\rb\nintro\r<!-- vault-tools:begin contacts -->\nrow\n"
+            "<!-- vault-tools:end contacts -->\n",
+            4,
+        ),
+        ("<!-- vault-tools:begin contacts -->\rtext\n<!-- vault-tools:end contacts -->\n", 1),
+        (
+            "# Home\n<!-- vault-tools:begin contacts\rsort=name -->\n"
+            "<!-- vault-tools:end contacts -->\n",
+            2,
+        ),
+        (
+            "intro\r```\n<!-- vault-tools:begin contacts -->\n"
+            "<!-- vault-tools:end contacts -->\n```\n",
+            3,
+        ),
+        ("---\nk: v\r---\r<!-- vault-tools:begin contacts -->\n| stale |\n", 4),
+    ],
+    ids=["before", "after", "inside", "fence", "frontmatter-end"],
+)
+def test_a_note_with_a_lone_cr_and_a_marker_in_its_body_has_one_problem(text, line) -> None:
+    """Where a lone CR breaks lines, the note's LF lines and an editor's lines differ: no
+    block of such a note is rewritten, and the problem is on the first marker's line."""
+    [problem] = find_body_blocks(text)[2].problems
+    assert (problem.line, problem.message) == (line, LONE_CR_PROBLEM[0])
+    assert lone_cr_marker_line(text) == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Home\r\r\n<!-- vault-tools:begin contacts -->\r\r\n"
+        "<!-- vault-tools:end contacts -->\r\n",
+        "---\nnote: |\n  x\r<!-- vault-tools:begin contacts -->\n---\n# Home\n",
+        "a\rb\n# no markers\n",
+        "---\r<!-- vault-tools:end contacts -->\r---\n# Home\n",
+        "<!-- vault-tools:begin contacts -->\r\n<!-- vault-tools:end contacts -->\r\n",
+    ],
+    ids=["cr-cr-lf", "frontmatter-only", "no-marker", "in-a-cr-frontmatter", "crlf"],
+)
+def test_a_lone_cr_outside_the_body_or_without_markers_is_no_problem(text) -> None:
+    assert lone_cr_marker_line(text) is None
+    assert find_body_blocks(text)[2].problems == []
 
 
 def test_problem_lines_count_crlf_lines_once() -> None:

@@ -86,14 +86,16 @@ def test_crlf_yaml_error_is_reported_on_the_right_line():
     assert found(result) == [("invalid-yaml", 3, 5)]
 
 
-def test_a_marker_a_lone_cr_separates_is_reported_where_an_editor_shows_it():
+def test_a_note_with_a_lone_cr_and_blocks_is_reported_at_its_first_marker():
+    """Index rewrites no block of such a note (blocks.lone_cr_marker_line): lint says so."""
     text = (
-        "a\rb\nintro\r<!-- vault-tools:begin contacts -->\nrow\n<!-- vault-tools:end contacts -->"
+        "a\rb\nintro\n<!-- vault-tools:begin contacts -->\nrow\n<!-- vault-tools:end contacts -->"
     )
     assert found(parse(text)) == [("invalid-block", 4, 1)]
-    # A lone CR elsewhere, or only CRLF around the markers, is no problem.
-    assert found(parse(text.replace("intro\r", "intro\r\n"))) == []
-    assert found(parse("a\rb\n" + text.replace("intro\r", "intro\n").replace("a\rb\n", ""))) == []
+    # CRLF, or CRs only at the ends of lines (CR CR LF), break no line in two.
+    assert found(parse(text.replace("a\rb", "a\r\nb"))) == []
+    assert found(parse(text.replace("\n", "\r\r\n").replace("a\rb", "a\r\r\nb"))) == []
+    assert found(parse(text.replace("<!--", "x <!--"))) == []  # no marker: nothing to rewrite
 
 
 def test_cr_only_line_endings_keep_line_numbers_right():

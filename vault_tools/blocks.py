@@ -89,10 +89,10 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
     """The well-formed blocks of ``text``, and what is wrong with the others.
 
     Markers inside fenced code blocks are examples, not blocks. A begin without an end,
-    a block inside a block, an end without a begin or with another view's name, or a
-    marker that a lone CR shares its line with is a problem, and no block of the note is
-    rewritten while the note has one. ``text`` starts on line ``first_line`` of its file;
-    problems carry file lines, as an editor counts them (see ``editor_line``).
+    a block inside a block, an end without a begin or with another view's name is a
+    problem, and no block of the note is rewritten while the note has one. ``text``
+    starts on line ``first_line`` of its file; problems carry file lines, as an editor
+    counts them (see ``editor_line``).
     """
     found = ParsedBlocks(first_line=first_line)
     shift = first_line - 1
@@ -117,11 +117,6 @@ def find_blocks(text: str, first_line: int = 1) -> ParsedBlocks:
         if fence_match and open_block is None:
             fence = fence_match.group(1)
             continue
-        if "\r" in line and any(is_marker(piece) for piece in line.split("\r")):
-            pieces = line.split("\r")
-            offset = next(number for number, piece in enumerate(pieces) if is_marker(piece))
-            found.problems.append(BlockProblem(line_at(start) + offset, *LONE_CR_PROBLEM))
-            return found
         begin = BEGIN.match(line)
         if begin:
             if open_block is not None:
@@ -223,10 +218,51 @@ def body_of(text: str, start: int) -> str:
 def find_body_blocks(text: str) -> tuple[int, str, ParsedBlocks]:
     """``find_blocks`` of the body of the note ``text``, with the index of the body's first
     line and the body. Blocks live in the body, as lint sees them: a marker or a fence in
-    the frontmatter's YAML is text of a property."""
+    the frontmatter's YAML is text of a property. A note that breaks a line with a lone CR
+    and has a marker in its body has one problem instead (see ``lone_cr_marker_line``)."""
     start = body_start_index(text)
     body = body_of(text, start)
-    return start, body, find_blocks(body, first_line=editor_line(text, len(text) - len(body)))
+    first_line = editor_line(text, len(text) - len(body))
+    line = lone_cr_marker_line(text)
+    if line is not None:
+        return start, body, ParsedBlocks(problems=[BlockProblem(line, *LONE_CR_PROBLEM)])
+    return start, body, find_blocks(body, first_line=first_line)
+
+
+def lone_cr_marker_line(text: str) -> int | None:
+    """In a note that breaks some line with a lone carriage return (CR, an old Mac line
+    ending) before its end: the line, as an editor counts lines, of the first marker of its
+    body; None for any other note. (CRs at the end of a line, as in CR CR LF, leave the
+    lines where they are.)
+
+    vault-tools rewrites no block of such a note. Blocks are found and rewritten on the
+    note's own bytes, lines ending in LF, so that every other byte stays as it was; where
+    a lone CR breaks lines, that reading and the parser's (an editor's) differ: a marker, a
+    fence or the frontmatter's end can sit mid-line in one and on a line of its own in the
+    other. A marker in the body by either reading counts. Lint and index both report it,
+    from this one function, so that they agree."""
+    if "\r" not in text or text.count("\r") == text.count("\r\n"):
+        return None
+    if not _MID_LINE_CR.search(text):
+        return None  # CRs only at the ends of lines (CR CR LF): no line breaks mid-line
+    found = []
+    as_edited = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number in range(body_start_index("\n".join(as_edited)), len(as_edited)):
+        if is_marker(as_edited[number]):
+            found.append(number + 1)
+            break
+    # As index reads the note: LF lines, CRs at their ends dropped.
+    offset, body_starts = 0, body_start_index(text)
+    for number, line in enumerate(text.split("\n")):
+        if number >= body_starts and is_marker(line.rstrip("\r")):
+            found.append(editor_line(text, offset))
+            break
+        offset += len(line) + 1
+    return min(found) if found else None
+
+
+_MID_LINE_CR = re.compile(r"\r(?!\r*(?:\n|\Z))")
+"""A CR with more than CRs between it and the end of its LF line."""
 
 
 def is_marker(line: str) -> bool:
@@ -235,13 +271,12 @@ def is_marker(line: str) -> bool:
 
 
 LONE_CR_PROBLEM = (
-    "a lone carriage return (CR) shares this line with a marker: Obsidian shows them on "
-    "lines of their own, but vault-tools reads a marker only on a line that ends in LF or "
-    "CRLF, so it cannot rewrite this block",
+    "the note breaks a line with a lone carriage return (CR), an old Mac line ending: "
+    "vault-tools reads blocks on lines that end in LF or CRLF, so it rewrites no block "
+    "of this note",
     "save the note with LF or CRLF line endings (your editor's line-ending setting)",
 )
-"""Why a block whose marker a lone CR separates from other text is not rewritten, and
-what to do (lint reports it as well: see ``parse._markers_after_lone_cr``)."""
+"""Why no block of a note with a lone CR is rewritten, and what to do."""
 
 
 _MARKER_NEEDLES = ("vault-tools:", "`", "~")

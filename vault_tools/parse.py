@@ -135,8 +135,8 @@ def parse_note(
     diagnostics: list[Diagnostic] = []
     text = _decode(path, data, diagnostics)
     if "\r" in text:
-        if "vault-tools:" in text and text.count("\r") != text.count("\r\n"):
-            diagnostics += _markers_after_lone_cr(path, text)
+        if "vault-tools:" in text:
+            diagnostics += _lone_cr_problem(path, text)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     note_id = path[:-3] if path.lower().endswith(".md") else path
 
@@ -214,19 +214,15 @@ def parse_note(
     return ParseResult(note, diagnostics)
 
 
-def _markers_after_lone_cr(path: str, text: str) -> list[Diagnostic]:
-    """The markers of the note ``text`` that a lone carriage return (CR) shares a line
-    with. The parser breaks lines at a lone CR, as Obsidian's editor does, and so lint finds
-    their blocks; ``vault-tools index``, which must write the note's other bytes back as
-    they were, reads markers on LF lines only, and reports that it cannot rewrite them.
-    Lint asks ``find_blocks`` as index does, so that the two agree."""
-    from vault_tools.blocks import LONE_CR_PROBLEM, find_body_blocks
+def _lone_cr_problem(path: str, text: str) -> list[Diagnostic]:
+    """A note with a lone CR and a marker in its body: index rewrites none of its blocks
+    (see ``blocks.lone_cr_marker_line``), and lint says so, as index does."""
+    from vault_tools.blocks import LONE_CR_PROBLEM, lone_cr_marker_line
 
-    return [
-        diagnostic("invalid-block", path, problem.line, 1, problem.message, problem.fix)
-        for problem in find_body_blocks(text)[2].problems
-        if problem.message == LONE_CR_PROBLEM[0]
-    ]
+    line = lone_cr_marker_line(text)
+    if line is None:
+        return []
+    return [diagnostic("invalid-block", path, line, 1, *LONE_CR_PROBLEM)]
 
 
 # -- bytes to text -------------------------------------------------------------
