@@ -19,6 +19,7 @@ def _benchmark():
 
 def row(notes: int, **values: float) -> dict[str, float | int | None]:
     base: dict[str, float | int | None] = {
+        "size": notes,
         "notes": notes + 1,
         "read_bytes": 1.0,
         "lint": 2.5,

@@ -184,6 +184,39 @@ def test_update_reads_again_every_path_that_leads_to_a_changed_file(make_vault):
     assert vault.notes == Vault.load(root, follow_symlinks=True).notes
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_update_lists_the_vault_again_when_a_followed_symlink_changed(make_vault):
+    """Which paths lead to which files depends on the links: when one the listing met
+    is gone, leads elsewhere or finds something new, update lists the vault again."""
+    root = make_vault({"c/w.md": "w", "top.md": "top"})
+    (root / "L1").symlink_to(root / "c", target_is_directory=True)
+    (root / "L2").symlink_to(root / "c", target_is_directory=True)
+    (root / "mid.md").symlink_to(root / "top.md")
+    (root / "outer.md").symlink_to(root / "mid.md")
+    (root / "later").symlink_to(root / "not-yet", target_is_directory=True)
+    vault = Vault.load(root, follow_symlinks=True)
+
+    def fresh() -> list[str]:
+        return list(Vault.load(root, follow_symlinks=True).notes)
+
+    through = "L1" if "L1/w" in vault.notes else "L2"  # a folder is entered through one link
+    (root / through).unlink()
+    vault.update([root / through])
+    assert list(vault.notes) == fresh()
+    assert any(note.startswith(("L1/", "L2/")) for note in vault.notes)  # now the other
+
+    (root / "mid.md").unlink()  # the middle of a chain: outer.md now leads nowhere
+    vault.update([root / "mid.md"])
+    assert list(vault.notes) == fresh()
+    assert "outer" not in vault.notes
+
+    (root / "not-yet").mkdir()  # where a link led nowhere, a folder came
+    (root / "not-yet" / "n.md").write_text("n")
+    vault.update([root / "not-yet" / "n.md"])
+    assert list(vault.notes) == fresh()
+    assert {"later/n", "not-yet/n"} <= set(vault.notes)
+
+
 def test_find_vault_root_walks_up_like_git(tmp_path):
     (tmp_path / "v" / ".obsidian").mkdir(parents=True)
     deep = tmp_path / "v" / "contacts" / "x"

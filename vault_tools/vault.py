@@ -53,6 +53,9 @@ class Vault:
         path of each, and that of the file or folder it leads to."""
         self._listed_folders: set[str] = set()
         """The folders the last listing entered, through links or not (vault-relative)."""
+        self._links_met: dict[str, tuple[str, str]] = {}
+        """Every symlink the last listing met (with ``follow_symlinks``), followed or not: where
+        it led and what was there then (see ``_links_changed``)."""
         self.templates_folder = _templates_folder(root, config)
         self.read_started: float | None = None
         """When ``load`` began to read the files (``time.time()``), if it did."""
@@ -147,6 +150,7 @@ class Vault:
         entered_through_links: set[str] = set()
         self.followed_links = followed = {}
         self._listed_folders = listed = set()
+        self._links_met = links_met = {}
         pending: list[tuple[str, frozenset[str]]] = [("", frozenset({root_real}))]
         while pending:
             folder, ancestors = pending.pop()
@@ -187,6 +191,7 @@ class Vault:
                             pending.append((relative, ancestors | {real}))
                         elif self.follow_symlinks and entry.is_symlink():
                             real = os.path.realpath(os.path.join(folder_path, name))
+                            links_met[relative] = (real, _kind_of(real))
                             if not _inside(root_real, real):
                                 continue
                             if entry.is_dir():
@@ -378,7 +383,8 @@ class Vault:
         moved = False  # a path came or went: links may resolve differently
         root_real = os.path.realpath(self.root)
         done: set[str] = set()  # a file several given paths lead to is read once
-        for path in paths:
+        relisted = self._relist() if self._links_changed() else []
+        for path in [*paths, *relisted]:
             absolute = (
                 os.path.realpath(self.root / path)
                 if not os.path.isabs(path)
@@ -393,6 +399,14 @@ class Vault:
                     continue
                 done.add(listed)
                 gone, note_added, note_moved = self._update_path(listed, absolute)
+                affected |= gone
+                added = added or note_added
+                moved = moved or note_moved
+        for relative in relisted:  # a path that went with its link resolves elsewhere now
+            if relative not in done:
+                done.add(relative)
+                absolute = os.path.realpath(os.path.join(self.root, relative))
+                gone, note_added, note_moved = self._update_path(relative, absolute)
                 affected |= gone
                 added = added or note_added
                 moved = moved or note_moved
@@ -475,6 +489,26 @@ class Vault:
                         copies.append(copy)
                         pending.append(copy)
         return copies
+
+    def _links_changed(self) -> bool:
+        """Whether a symlink the last listing met is gone, leads elsewhere, or finds
+        something else where it leads (a folder made where a link pointed nowhere)."""
+        root = os.fspath(self.root)
+        for relative, (real, kind) in self._links_met.items():
+            path = os.path.join(root, relative)
+            if not os.path.islink(path):
+                return True
+            now = os.path.realpath(path)
+            if now != real or _kind_of(now) != kind:
+                return True
+        return False
+
+    def _relist(self) -> list[str]:
+        """List the vault again (its symlinks changed, and with them which paths lead to
+        which files): the vault-relative paths that came or went."""
+        known = {note.path for note in self.notes.values()} | self.attachments
+        listed = {relative for relative, _ in self.walk_files()}
+        return sorted(listed ^ known)
 
     def _would_list(self, folder: str) -> bool:
         """Whether the last listing entered ``folder`` (it enters a folder through a link
@@ -623,6 +657,10 @@ _BATCH = 200
 
 _MOST_COPIES = 64
 """Paths through symlinks at which one file is looked for, at most (links to links...)."""
+
+
+def _kind_of(path: str) -> str:
+    return "folder" if os.path.isdir(path) else "file" if os.path.isfile(path) else "none"
 
 
 def _relative_to(root_real: str, real: str) -> str:
