@@ -382,8 +382,10 @@ class Vault:
         added = False  # a note that was not there: it comes last, out of order
         moved = False  # a path came or went: links may resolve differently
         root_real = os.path.realpath(self.root)
-        done: set[str] = set()  # a file several given paths lead to is read once
         relisted = self._relist() if self._links_changed() else []
+        # (vault-relative path, the real path of its file): a file several given paths
+        # lead to is read once.
+        todo: dict[str, str] = {}
         for path in [*paths, *relisted]:
             absolute = (
                 os.path.realpath(self.root / path)
@@ -395,21 +397,14 @@ class Vault:
             relative = _relative_to(root_real, absolute)
             # A file behind a followed symlink is in the vault at each path that leads to it.
             for listed in (relative, *self._copies_through_links(relative)):
-                if listed in done:
-                    continue
-                done.add(listed)
-                gone, note_added, note_moved = self._update_path(listed, absolute)
-                affected |= gone
-                added = added or note_added
-                moved = moved or note_moved
+                todo.setdefault(listed, absolute)
         for relative in relisted:  # a path that went with its link resolves elsewhere now
-            if relative not in done:
-                done.add(relative)
-                absolute = os.path.realpath(os.path.join(self.root, relative))
-                gone, note_added, note_moved = self._update_path(relative, absolute)
-                affected |= gone
-                added = added or note_added
-                moved = moved or note_moved
+            todo.setdefault(relative, os.path.realpath(os.path.join(self.root, relative)))
+        for relative, absolute in todo.items():
+            gone, note_added, note_moved = self._update_path(relative, absolute)
+            affected |= gone
+            added = added or note_added
+            moved = moved or note_moved
         if affected:
             if added or self.notes is not self._sorted_notes:
                 self.notes = self._sorted_notes = dict(
