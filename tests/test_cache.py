@@ -66,7 +66,7 @@ def test_config_date_and_version_are_part_of_the_key(vault, monkeypatch):
     changed = run(vault)
     assert not changed.from_cache
     assert "broken-link" not in {d.rule for d in changed.diagnostics}
-    monkeypatch.setattr(cache, "__version__", "999")
+    monkeypatch.setattr(user_cache, "__version__", "999")
     assert run(vault).from_cache is False
 
 

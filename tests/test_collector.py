@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
@@ -59,8 +60,8 @@ def test_the_command_line_freezes_and_watch_turns_it_off(tmp_path, monkeypatch) 
     from vault_tools.vault import Vault
     from vault_tools.watch import Watcher, WatchOptions
 
-    monkeypatch.setattr(cli, "cli", lambda **_: None)
-    cli.main()
+    monkeypatch.setattr(cli, "cli", SimpleNamespace(main=lambda **_: None))
+    cli.main([])
     assert collector._freeze_after_pause
     Watcher(Vault.load(tmp_path), WatchOptions(), print, print)
     assert not collector._freeze_after_pause

@@ -167,6 +167,7 @@ def test_unreadable_file_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
 
     It runs as root too, where chmod cannot make a file unreadable.
     """
+    import vault_tools.listing as listing_module
     import vault_tools.vault as vault_module
 
     root = FIXTURES / "unreadable-file"
@@ -196,6 +197,7 @@ def test_unreadable_file_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(vault_module, "open", open_unless_locked, raising=False)
     monkeypatch.setattr(vault_module, "os", OsWithLockedFolders())
+    monkeypatch.setattr(listing_module, "os", OsWithLockedFolders())
     expected = (FIXTURES / "unreadable-file.expected").read_text(encoding="utf-8")
     assert lint_output(root, "unreadable-file") == expected
 

@@ -14,23 +14,20 @@ replaced, never trusted and never fatal.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import json
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vault_tools import __version__
 from vault_tools.config import CONFIG_FILE, Config
 from vault_tools.errors import VaultError
+from vault_tools.fingerprint import Fingerprint, Recipe, fingerprint_listing
 from vault_tools.forked import default_workers
+from vault_tools.listing import Stamp
 from vault_tools.model import Diagnostic, Severity
-from vault_tools.user_cache import cache_file, code_stamp
-from vault_tools.vault import Stamp, Vault
+from vault_tools.user_cache import cache_file, write_cache_file
+from vault_tools.vault import Vault
 
 if TYPE_CHECKING:
     from vault_tools.index import IndexPlan
@@ -44,6 +41,8 @@ class LintRun:
     note_count: int
     from_cache: bool
     config: Config
+    fingerprint: Fingerprint | None = None
+    """What the result depends on, when it could be remembered (see replay.py)."""
 
 
 @dataclass(frozen=True)
@@ -51,17 +50,6 @@ class IndexRun:
     plan: IndexPlan
     """Replayed, it has no updates: only a plan that had none is remembered."""
     from_cache: bool
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    key: str
-    settled: bool
-    """False when a file changed in the last seconds: a change within the same timestamp
-    tick could then go unseen, so such a result is not remembered."""
-
-
-RACY_SECONDS = 2.0
 
 
 def fingerprint(
@@ -74,36 +62,20 @@ def fingerprint(
     and its options, as JSON values) included (``vault`` need not be loaded). ``files``:
     the vault's files as ``vault.list_files()`` gave them, so that the vault then reads
     the notes of the same listing."""
-    digest = hashlib.sha256()
-    header = {
-        "format": FORMAT,
-        "version": __version__,
-        "code": code_stamp(),
-        "root": str(vault.root.resolve()),
-        "follow_symlinks": vault.follow_symlinks,
-        **settings,
-    }
-    digest.update(json.dumps(header, sort_keys=True).encode())
-    lines = [
-        f"{relative}\0{stamp[0]}\0{stamp[1]}\n"
-        if stamp is not None
-        else f"{relative}\0unreadable\n"
-        for relative, stamp in files
-    ]
-    lines.sort()  # in path order: "\0", which ends each path, sorts before any character
-    digest.update("".join(lines).encode("utf-8", "surrogateescape"))
-    newest = max((stamp[1] for _, stamp in files if stamp is not None), default=0)
-    for path in _inputs(vault.root, vault.config):
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"\0missing\0")
-    for name in sorted(vault.undecodable_names):  # files no listing above shows
-        digest.update(os.fsencode(name) + b"\0undecodable\n")
-    for relative, problems in sorted(vault.read_diagnostics.items()):
-        digest.update(f"{relative}\0{len(problems)}\n".encode())  # folders that failed to list
-    settled = newest < (time.time() - RACY_SECONDS) * 1e9
-    return Fingerprint(digest.hexdigest(), settled)
+    recipe = Recipe(
+        str(vault.root),
+        follow_symlinks=vault.follow_symlinks,
+        ignore=vault.ignore_pattern,
+        inputs=[str(path) for path in _inputs(vault.root, vault.config)],
+        settings=settings,
+    )
+    listing = vault.last_listing
+    return fingerprint_listing(
+        recipe,
+        files,
+        undecodable=listing.undecodable if listing else [],
+        unreadable=list(listing.unreadable) if listing else [],
+    )
 
 
 def _inputs(root: Path, config: Config) -> list[Path]:
@@ -131,23 +103,8 @@ def recall(root: Path, command: str, key: str) -> dict[str, Any] | None:
 def remember(root: Path, command: str, key: str, result: dict[str, Any]) -> None:
     """Remember ``result`` (JSON values) of ``command`` under ``key``; a cache that cannot
     be written is simply not written. Concurrent runs: the last complete file wins."""
-    target = cache_file(root, command, "json")
     payload = json.dumps({"format": FORMAT, "key": key, **result})
-    temporary = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile  # only here: it loads shutil, bz2, lzma and random
-
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{command}-", suffix=".tmp"
-        )
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(payload)
-        os.replace(temporary, target)
-    except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    write_cache_file(str(cache_file(root, command, "json")), payload)
 
 
 def _diagnostics_of(items: Any) -> list[Diagnostic]:
@@ -213,7 +170,8 @@ def cached_lint(
         if remembered is not None:
             try:
                 diagnostics = _diagnostics_of(remembered["diagnostics"])
-                return LintRun(diagnostics, int(remembered["notes"]), True, config)
+                settled = fingerprinted if fingerprinted.settled else None
+                return LintRun(diagnostics, int(remembered["notes"]), True, config, settled)
             except _DAMAGED:
                 pass
     workers = default_workers()
@@ -221,10 +179,11 @@ def cached_lint(
     diagnostics = lint(
         vault, select_rules=select, ignore_rules=ignore, today=today, workers=workers
     )
-    if fingerprinted is not None and fingerprinted.settled:
-        result = {"notes": len(vault.notes), "diagnostics": [d.to_dict() for d in diagnostics]}
-        remember(root, "lint", fingerprinted.key, result)
-    return LintRun(diagnostics, len(vault.notes), from_cache=False, config=config)
+    if fingerprinted is None or not fingerprinted.settled:
+        return LintRun(diagnostics, len(vault.notes), from_cache=False, config=config)
+    result = {"notes": len(vault.notes), "diagnostics": [d.to_dict() for d in diagnostics]}
+    remember(root, "lint", fingerprinted.key, result)
+    return LintRun(diagnostics, len(vault.notes), False, config, fingerprinted)
 
 
 def cached_index_plan(

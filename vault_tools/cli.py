@@ -305,10 +305,25 @@ def lint(
     except ValueError as error:
         fail(str(error))
     found = run.diagnostics
-    click.echo(render(found, output_format, prefix=shown_path(root)), nl=False)
-    click.echo(summary(found, run.note_count), err=True)
+    output = render(found, output_format, prefix=shown_path(root))
+    message = summary(found, run.note_count) + "\n"
+    click.echo(output, nl=False)
+    click.echo(message, err=True, nl=False)
     threshold = Severity.parse(fail_on) if fail_on else run.config.fail_on
-    sys.exit(0 if exit_zero else exit_code(found, threshold))
+    code = 0 if exit_zero else exit_code(found, threshold)
+    invocation = _invocation()
+    if invocation is not None and run.fingerprint is not None:
+        from vault_tools.replay import remember
+
+        remember(
+            invocation.argv,
+            run.fingerprint,
+            discovered=vault is None,
+            stdout=output,
+            stderr=message,
+            exit_code=code,
+        )
+    sys.exit(code)
 
 
 @cli.command()
@@ -1525,8 +1540,24 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line ``argv`` (default: this process's arguments)."""
     from vault_tools.collector import freeze_after_pauses
 
     freeze_after_pauses(True)  # watch, the one long-lived command, turns it off
-    cli(prog_name="vault-tools")
+    argv = sys.argv[1:] if argv is None else argv
+    cli.main(args=argv, prog_name="vault-tools", obj=Invocation(argv))
+
+
+class Invocation:
+    """The command line being run, for a command to record its output under (see
+    replay.py); commands run by other means (tests) have none."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+
+
+def _invocation() -> Invocation | None:
+    context = click.get_current_context(silent=True)
+    found = context.find_root().obj if context is not None else None
+    return found if isinstance(found, Invocation) else None

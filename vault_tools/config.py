@@ -49,11 +49,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from vault_tools.errors import ConfigError
+from vault_tools.listing import CONFIG_FILE
 from vault_tools.model import Severity
 
-__all__ = ["Config", "ConfigError", "SchemaOverride", "TypeMatch", "load_config"]
+__all__ = ["CONFIG_FILE", "Config", "ConfigError", "SchemaOverride", "TypeMatch", "load_config"]
 
-CONFIG_FILE = ".vault-tools.toml"
 DEFAULT_TYPES = ("contact", "interview", "organization")
 DEFAULT_TEMPLATES = "templates"
 

@@ -5,36 +5,74 @@ folder; every cache is stamped with the tool's code, and caches left unused are 
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
-import re
 import time
-from pathlib import Path
-from typing import Any
 
 from vault_tools import __version__
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing and pathlib take milliseconds to import: see replay.py)
+    from pathlib import Path
+    from typing import Any
 
-def cache_folder() -> Path:
+
+def cache_location() -> str:
     """Where results are kept: ``$VAULT_TOOLS_CACHE``, else ``$XDG_CACHE_HOME/vault-tools``,
     else ``~/.cache/vault-tools``: outside the vault, so that sync tools do not copy it."""
     explicit = os.environ.get("VAULT_TOOLS_CACHE")
     if explicit:
-        return Path(explicit)
+        return explicit
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vault-tools"
+    return os.path.join(base, "vault-tools")
+
+
+def cache_folder() -> Path:
+    """``cache_location()``, as a Path."""
+    from pathlib import Path
+
+    return Path(cache_location())
 
 
 def cache_file(root: Path, kind: str, suffix: str) -> Path:
     """The cache file of ``kind`` for the vault at ``root`` (one per vault folder)."""
-    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
-    return cache_folder() / f"{kind}-{name}.{suffix}"
+    return cache_folder() / f"{kind}-{vault_name(str(root))}.{suffix}"
+
+
+def vault_name(root: str) -> str:
+    """The name of the vault at ``root`` in the names of its cache files."""
+    import hashlib
+
+    return hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:24]
+
+
+def write_cache_file(target: str, text: str) -> None:
+    """Create or replace the cache file ``target`` with ``text`` in one step; a cache that
+    cannot be written is simply not written. Concurrent runs: the last complete file wins."""
+    temporary = None
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        import tempfile  # only here: it loads shutil, bz2, lzma and random
+
+        name = os.path.basename(target)
+        handle, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=f".{name.split('-')[0]}-", suffix=".tmp"
+        )
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def code_stamp() -> str:
     """The tool's version and the size and time of each of its modules, so that a cache
     written by other code (a different release, or an edited checkout) is never used."""
-    package = Path(__file__).parent
+    import hashlib
+
+    package = os.path.dirname(__file__)
     stamps = [__version__]
     for folder, _, names in sorted(os.walk(package)):
         for name in sorted(names):
@@ -45,9 +83,9 @@ def code_stamp() -> str:
 
 
 UNUSED_DAYS = 90
-# Only names this tool makes (see cache_file), whatever else shares the folder.
-_OUR_FOLDER = re.compile(r"notes-[0-9a-f]{24}\.d")
-_OUR_FILE = re.compile(r"(?:lint|index)-[0-9a-f]{24}\.json")
+# Only names this tool makes (see cache_file and replay.py), whatever else shares the folder.
+_OUR_FOLDER = r"notes-[0-9a-f]{24}\.d"
+_OUR_FILE = r"(?:(?:lint|index)-[0-9a-f]{24}|run-[0-9a-f]{24}-[0-9a-f]{8})\.json"
 
 
 def prune_unused(folder: Path) -> None:
@@ -66,11 +104,13 @@ def usage(root: Path) -> dict[str, Any]:
     """Where the caches are and the bytes they take: the vault at ``root``'s, and every
     vault's (as ``{"folder", "vault": {"bytes"}, "all": {"bytes", "vaults"}}``)."""
     folder = cache_folder()
-    this_vault = _names_of(root)
+    this_vault = vault_name(str(root))
     sizes = {entry.name: _size(entry) for entry in _our_caches(folder)}
     return {
         "folder": str(folder),
-        "vault": {"bytes": sum(size for name, size in sizes.items() if name in this_vault)},
+        "vault": {
+            "bytes": sum(size for name, size in sizes.items() if _vault_of(name) == this_vault)
+        },
         "all": {"bytes": sum(sizes.values()), "vaults": len({_vault_of(name) for name in sizes})},
     }
 
@@ -78,29 +118,24 @@ def usage(root: Path) -> dict[str, Any]:
 def clear(root: Path | None) -> int:
     """Remove the caches of the vault at ``root``, or of every vault when None; the bytes
     freed. Only names this tool makes are removed, and the next run rebuilds them."""
-    wanted = _names_of(root) if root is not None else None
+    wanted = vault_name(str(root)) if root is not None else None
     freed = 0
     for entry in _our_caches(cache_folder()):
-        if wanted is None or entry.name in wanted:
+        if wanted is None or _vault_of(entry.name) == wanted:
             size = _size(entry)
             if _remove(entry):
                 freed += size
     return freed
 
 
-def _names_of(root: Path) -> set[str]:
-    return {
-        cache_file(root, "notes", "d").name,
-        cache_file(root, "lint", "json").name,
-        cache_file(root, "index", "json").name,
-    }
-
-
 def _vault_of(name: str) -> str:
+    """The vault a cache file is for, by its name (see cache_file and vault_name)."""
     return name.split("-", 1)[1][:24]
 
 
 def _our_caches(folder: Path) -> list[os.DirEntry[str]]:
+    import re
+
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -108,9 +143,9 @@ def _our_caches(folder: Path) -> list[os.DirEntry[str]]:
     ours = []
     for entry in entries:
         try:
-            if (_OUR_FOLDER.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)) or (
-                _OUR_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
-            ):
+            if (
+                re.fullmatch(_OUR_FOLDER, entry.name) and entry.is_dir(follow_symlinks=False)
+            ) or (re.fullmatch(_OUR_FILE, entry.name) and entry.is_file(follow_symlinks=False)):
                 ours.append(entry)
         except OSError:
             continue

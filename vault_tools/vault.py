@@ -21,6 +21,16 @@ from vault_tools.collector import gc_paused
 from vault_tools.config import DEFAULT_TEMPLATES, Config, load_config
 from vault_tools.errors import VaultError
 from vault_tools.links import LinkResolver, Resolution, normalize
+from vault_tools.listing import (
+    Listing,
+    Stamp,
+    find_root,
+    is_inside,
+    is_utf8,
+    kind_of,
+    list_vault,
+    relative_to,
+)
 from vault_tools.model import Diagnostic, Link, Note, compact_pickling
 from vault_tools.rules.registry import diagnostic
 
@@ -28,9 +38,6 @@ if TYPE_CHECKING:
     from vault_tools.note_cache import NoteCache
 
 __all__ = ["Vault", "VaultError", "find_vault_root"]
-
-Stamp = tuple[int, int]
-"""A file's size and modification time (ns)."""
 
 
 class Vault:
@@ -59,6 +66,8 @@ class Vault:
         self.templates_folder = _templates_folder(root, config)
         self.read_started: float | None = None
         """When ``load`` began to read the files (``time.time()``), if it did."""
+        self.last_listing: Listing | None = None
+        """What the last listing found (see ``walk_files``)."""
         self._ignored = (
             re.compile(
                 "|".join(f"(?:{_glob_regex(glob).pattern})" for glob in config.ignore),
@@ -135,76 +144,29 @@ class Vault:
 
     def walk_files(self) -> Iterator[tuple[str, Stamp | None]]:
         """Every file of the vault (hidden and ignored ones aside) with its size and
-        modification time (of the file a followed symlink leads to), or None when those
-        cannot be had (a file removed since the listing). Folders that cannot be listed are
-        recorded as diagnostics.
-
-        Symlinks are skipped unless ``follow_symlinks`` is on; then those that lead inside
-        the vault are followed, folders included, and a folder is never entered twice
-        along one path (so a symlink loop ends). Symlinks that lead outside the vault are
-        never followed.
-        """
-        root = os.fspath(self.root)
-        root_real = os.path.realpath(root)
-        ignored = self._ignored
-        entered_through_links: set[str] = set()
-        self.followed_links = followed = {}
-        self._listed_folders = listed = set()
-        self._links_met = links_met = {}
-        pending: list[tuple[str, frozenset[str]]] = [("", frozenset({root_real}))]
-        while pending:
-            folder, ancestors = pending.pop()
-            folder_path = os.path.join(root, folder) if folder else root
-            try:
-                listing = _Listing(folder_path)
-            except OSError as error:
-                self._record(
+        modification time, or None when those cannot be had (see ``listing.list_vault``,
+        which says which symlinks are followed). Folders that cannot be listed and names
+        that are not UTF-8 are recorded as diagnostics."""
+        found = list_vault(os.fspath(self.root), self._ignored, self.follow_symlinks)
+        for folder, why in found.unreadable.items():
+            self._record(
+                folder or ".",
+                diagnostic(
+                    "unreadable-file",
                     folder or ".",
-                    diagnostic(
-                        "unreadable-file",
-                        folder or ".",
-                        1,
-                        1,
-                        f"folder cannot be read: {error.strerror or error}",
-                        "fix the folder's permissions, or add it to `ignore`",
-                    ),
-                )
-                continue
-            listed.add(folder)
-            prefix = f"{folder}/" if folder else ""
-            with listing:
-                for entry in listing.entries:
-                    name = entry.name
-                    if name[0] == ".":
-                        continue
-                    relative = prefix + name
-                    if ignored is not None and ignored.match(relative) is not None:
-                        continue
-                    if not (name.isascii() or _is_utf8(name)):
-                        self._report_undecodable_name(relative)
-                        continue
-                    try:
-                        if entry.is_file(follow_symlinks=False):  # the usual case, first
-                            yield relative, _stamp(entry)
-                        elif entry.is_dir(follow_symlinks=False):
-                            real = os.path.realpath(os.path.join(folder_path, name))
-                            pending.append((relative, ancestors | {real}))
-                        elif self.follow_symlinks and entry.is_symlink():
-                            real = os.path.realpath(os.path.join(folder_path, name))
-                            links_met[relative] = (real, _kind_of(real))
-                            if not _inside(root_real, real):
-                                continue
-                            if entry.is_dir():
-                                if real in ancestors or real in entered_through_links:
-                                    continue  # a loop, or a folder already read through a link
-                                entered_through_links.add(real)
-                                followed[relative] = _relative_to(root_real, real)
-                                pending.append((relative, ancestors | {real}))
-                            elif entry.is_file():
-                                followed[relative] = _relative_to(root_real, real)
-                                yield relative, _stamp(entry)
-                    except OSError:
-                        continue
+                    1,
+                    1,
+                    f"folder cannot be read: {why}",
+                    "fix the folder's permissions, or add it to `ignore`",
+                ),
+            )
+        for relative in found.undecodable:
+            self._report_undecodable_name(relative)
+        self.last_listing = found
+        self.followed_links = found.followed_links
+        self._listed_folders = found.listed_folders
+        self._links_met = found.links_met
+        return iter(found.files)
 
     def _report_undecodable_name(self, relative: str) -> None:
         """A name the file system holds as bytes that are not UTF-8: shown with U+FFFD
@@ -218,6 +180,11 @@ class Vault:
             "the name is not UTF-8 text, so it was not read",
             "rename it (the replacement character \ufffd marks the bad bytes)",
         )
+
+    @property
+    def ignore_pattern(self) -> str | None:
+        """The regular expression (case-insensitive) of the config's ``ignore`` globs."""
+        return self._ignored.pattern if self._ignored is not None else None
 
     def is_ignored(self, relative: str) -> bool:
         return self._ignored is not None and self._ignored.match(relative) is not None
@@ -392,9 +359,9 @@ class Vault:
                 if not os.path.isabs(path)
                 else os.path.realpath(path)
             )
-            if not _inside(root_real, absolute):
+            if not is_inside(root_real, absolute):
                 continue
-            relative = _relative_to(root_real, absolute)
+            relative = relative_to(root_real, absolute)
             # A file behind a followed symlink is in the vault at each path that leads to it.
             for listed in (relative, *self._copies_through_links(relative)):
                 todo.setdefault(listed, absolute)
@@ -427,7 +394,7 @@ class Vault:
         whether a path came or went."""
         if any(part.startswith(".") for part in relative.split("/")) or self.is_ignored(relative):
             return set(), False, False
-        if not _is_utf8(relative):
+        if not is_utf8(relative):
             self.undecodable_names.pop(relative, None)
             if os.path.lexists(absolute):
                 self._report_undecodable_name(relative)
@@ -494,7 +461,7 @@ class Vault:
             if not os.path.islink(path):
                 return True
             now = os.path.realpath(path)
-            if now != real or _kind_of(now) != kind:
+            if now != real or kind_of(now) != kind:
                 return True
         return False
 
@@ -605,62 +572,12 @@ class FileRead:
     too_large: bool = False
 
 
-_SCAN_BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
-"""Listing a folder through an open descriptor makes each file's status a lookup in that
-folder (fstatat) instead of a walk of its whole path again: a warm lint stats every file."""
-
-
-class _Listing:
-    """The entries of one folder, with the folder held open while they are examined (where
-    the platform can list a folder by descriptor)."""
-
-    def __init__(self, path: str) -> None:
-        self._descriptor: int | None = None
-        if not _SCAN_BY_DESCRIPTOR:
-            with os.scandir(path) as found:
-                self.entries = list(found)
-            return
-        self._descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            with os.scandir(self._descriptor) as found:
-                self.entries = list(found)
-        except OSError:
-            os.close(self._descriptor)
-            raise
-
-    def __enter__(self) -> _Listing:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)
-
-
-def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
-    # Only two numbers are kept: a warm lint holds one for every file of the vault, and a
-    # whole os.stat_result for each would take as long again to allocate.
-    try:
-        status = entry.stat()
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
-
-
 _BATCH = 200
 """Notes a reading child pickles at a time."""
 
 
 _MOST_COPIES = 64
 """Paths through symlinks at which one file is looked for, at most (links to links...)."""
-
-
-def _kind_of(path: str) -> str:
-    return "folder" if os.path.isdir(path) else "file" if os.path.isfile(path) else "none"
-
-
-def _relative_to(root_real: str, real: str) -> str:
-    """``real`` (a resolved path inside the vault's resolved root) vault-relative, POSIX."""
-    return Path(os.path.relpath(real, root_real)).as_posix()
 
 
 def read_at_most(path: str, most: int) -> bytes:
@@ -696,20 +613,6 @@ def _path_of(item: tuple[str, Any]) -> str:
 
 def _by_path(item: tuple[str, Note]) -> str:
     return item[1].path
-
-
-def _is_utf8(name: str) -> bool:
-    """False for a name whose bytes are not UTF-8 (Python holds them as lone surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _inside(root_real: str, path: str) -> bool:
-    real = os.path.realpath(path)
-    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def _value_matches(value: Any, expected: Any) -> bool:
@@ -751,8 +654,4 @@ def _glob_regex(glob: str) -> re.Pattern[str]:
 def find_vault_root(start: str | os.PathLike[str]) -> Path:
     """The nearest folder from ``start`` upwards that holds ``.vault-tools.toml`` or
     ``.obsidian/``, the way git finds its repository; ``start`` itself when none does."""
-    here = Path(start).resolve()
-    for folder in (here, *here.parents):
-        if (folder / ".vault-tools.toml").is_file() or (folder / ".obsidian").is_dir():
-            return folder
-    return here
+    return Path(find_root(os.fspath(start)))
