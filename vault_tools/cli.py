@@ -1484,7 +1484,7 @@ def completion(shell: str) -> None:
 def cache() -> None:
     """See or remove the caches kept outside the vault.
 
-    Lint results and parsed notes are remembered in the user's cache folder
+    Lint results and output, and parsed notes, are remembered in the user's cache folder
     ($VAULT_TOOLS_CACHE, else $XDG_CACHE_HOME/vault-tools, else ~/.cache/vault-tools),
     never in the vault. Removing them is always safe: the next run rebuilds them.
 

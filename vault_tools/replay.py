@@ -25,8 +25,6 @@ import zlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself takes milliseconds to import)
-    from typing import Any
-
     from vault_tools.fingerprint import Fingerprint
 
 FORMAT = 1
@@ -37,15 +35,21 @@ def replay(argv: list[str]) -> int | None:
     still holds; None (having written nothing) otherwise."""
     try:
         record = _record_that_holds(argv)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, LookupError):
+        return None  # (UnicodeError is a ValueError; LookupError, an unknown encoding)
     if record is None:
         return None
-    sys.stdout.write(record["stdout"])
-    sys.stdout.flush()
-    sys.stderr.write(record["stderr"])
-    sys.stderr.flush()
-    return int(record["exit"])
+    try:
+        sys.stdout.write(record.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(record.stderr)
+        sys.stderr.flush()
+    except BrokenPipeError:
+        # The reader went (``| head``): exit 1 without a word, as click does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (Python flushes stdout once more on exit)
+        return 1
+    return record.exit_code
 
 
 def remember(
@@ -91,7 +95,14 @@ def remember(
     write_cache_file(target, json.dumps(record))
 
 
-def _record_that_holds(argv: list[str]) -> dict[str, Any] | None:
+class Recorded:
+    def __init__(self, stdout: str, stderr: str, exit_code: int) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_code = exit_code
+
+
+def _record_that_holds(argv: list[str]) -> Recorded | None:
     from vault_tools.user_cache import cache_location
 
     cwd = os.getcwd()
@@ -117,10 +128,15 @@ def _record_that_holds(argv: list[str]) -> dict[str, Any] | None:
         recipe = Recipe.from_json(record["recipe"])
         if record["discovered"]:
             recipe.root = find_root(cwd)  # a vault made nearer since is another vault
-        if fingerprint_now(recipe).key == record["key"]:
-            if not (isinstance(record["stdout"], str) and isinstance(record["stderr"], str)):
-                return None
-            return record
+        if fingerprint_now(recipe).key != record["key"]:
+            continue
+        stdout, stderr, exit_code = record["stdout"], record["stderr"], record["exit"]
+        if not (isinstance(stdout, str) and isinstance(stderr, str) and type(exit_code) is int):
+            return None
+        # Text the streams cannot encode goes the full way, to fail (or not) as it does.
+        stdout.encode(sys.stdout.encoding, sys.stdout.errors or "strict")
+        stderr.encode(sys.stderr.encoding, sys.stderr.errors or "strict")
+        return Recorded(stdout, stderr, exit_code)
     return None
 
 
@@ -156,6 +172,8 @@ def _context() -> str:
     ]
     described = [
         code_stamp(),
+        sys.executable,  # another environment may hold other versions of the libraries
+        sys.version,
         time.strftime("%Y-%m-%d"),  # the day lint counts from, when --today is not given
         streams,
         sorted(os.environ.items()),

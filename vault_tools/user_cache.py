@@ -143,9 +143,9 @@ def _our_caches(folder: Path) -> list[os.DirEntry[str]]:
     ours = []
     for entry in entries:
         try:
-            if (
-                re.fullmatch(_OUR_FOLDER, entry.name) and entry.is_dir(follow_symlinks=False)
-            ) or (re.fullmatch(_OUR_FILE, entry.name) and entry.is_file(follow_symlinks=False)):
+            if (re.fullmatch(_OUR_FOLDER, entry.name) and entry.is_dir(follow_symlinks=False)) or (
+                re.fullmatch(_OUR_FILE, entry.name) and entry.is_file(follow_symlinks=False)
+            ):
                 ours.append(entry)
         except OSError:
             continue
