@@ -204,6 +204,36 @@ def test_a_damaged_or_foreign_record_is_ignored_and_replaced(vault, run_cli, dam
     assert run_cli("lint", str(vault)).replayed
 
 
+@pytest.mark.parametrize("mode", [[], ["--check"], ["--diff"]])
+def test_an_index_with_nothing_to_do_replays(vault, run_cli, mode):
+    run_cli("index", str(vault), "--today", "2026-12-01")
+    age(vault)
+    first = run_cli("index", str(vault), "--today", "2026-12-01", *mode)
+    assert (first.code, first.replayed) == (0, False)
+    assert "up to date" in first.stderr
+    again = run_cli("index", str(vault), "--today", "2026-12-01", *mode)
+    assert again == Ran(first.code, first.stdout, first.stderr, replayed=True)
+
+
+def test_an_index_with_something_to_do_is_never_replayed(vault, run_cli):
+    stale = run_cli("index", str(vault), "--today", "2026-12-01", "--check")
+    assert (stale.code, stale.replayed) == (1, False)
+    assert "Out of date: Home.md" in stale.stderr
+    assert run_cli("index", str(vault), "--today", "2026-12-01", "--check") == stale
+    assert records() == []
+    written = run_cli("index", str(vault), "--today", "2026-12-01")
+    assert "Updated Home.md" in written.stderr
+    assert records() == []  # (it wrote: the next run finds the vault changed anyway)
+    age(vault)
+    run_cli("index", str(vault), "--today", "2026-12-01", "--check")
+    home = vault / "Home.md"
+    home.write_text(home.read_text().replace("| Status |", "| State |", 1))
+    age(vault)
+    edited = run_cli("index", str(vault), "--today", "2026-12-01", "--check")
+    assert not edited.replayed
+    assert "edited by hand" in edited.stderr
+
+
 def test_cache_clear_removes_the_records_of_the_vault(vault, run_cli, tmp_path):
     run_cli("lint", str(vault))
     other = example_with_problems(tmp_path / "other")

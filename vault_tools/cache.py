@@ -50,6 +50,8 @@ class IndexRun:
     plan: IndexPlan
     """Replayed, it has no updates: only a plan that had none is remembered."""
     from_cache: bool
+    fingerprint: Fingerprint | None = None
+    """What the plan depends on, when it was remembered (see replay.py)."""
 
 
 def fingerprint(
@@ -224,17 +226,19 @@ def cached_index_plan(
                     blocks=int(remembered["blocks"]),
                     refused=int(remembered["refused"]),
                 )
-                return IndexRun(plan, from_cache=True)
+                settled = fingerprinted if fingerprinted.settled else None
+                return IndexRun(plan, from_cache=True, fingerprint=settled)
             except _DAMAGED:
                 pass
     vault.read(files, workers=default_workers(), note_cache=use_cache)
     plan = plan_index(vault, today=today, force=force, views=views)
-    if fingerprinted is not None and fingerprinted.settled and not plan.updates:
-        result = {
-            "diagnostics": [d.to_dict() for d in plan.diagnostics],
-            "notes_with_blocks": plan.notes_with_blocks,
-            "blocks": plan.blocks,
-            "refused": plan.refused,
-        }
-        remember(root, "index", fingerprinted.key, result)
-    return IndexRun(plan, from_cache=False)
+    if fingerprinted is None or not fingerprinted.settled or plan.updates:
+        return IndexRun(plan, from_cache=False)
+    result = {
+        "diagnostics": [d.to_dict() for d in plan.diagnostics],
+        "notes_with_blocks": plan.notes_with_blocks,
+        "blocks": plan.blocks,
+        "refused": plan.refused,
+    }
+    remember(root, "index", fingerprinted.key, result)
+    return IndexRun(plan, from_cache=False, fingerprint=fingerprinted)

@@ -23,6 +23,7 @@ from vault_tools.render.graph import FORMATS as GRAPH_FORMATS
 from vault_tools.render.graph import MERMAID_MAX_EDGES
 
 if TYPE_CHECKING:
+    from vault_tools.fingerprint import Fingerprint
     from vault_tools.vault import Vault
 
 
@@ -305,24 +306,12 @@ def lint(
     except ValueError as error:
         fail(str(error))
     found = run.diagnostics
-    output = render(found, output_format, prefix=shown_path(root))
-    message = summary(found, run.note_count) + "\n"
-    click.echo(output, nl=False)
-    click.echo(message, err=True, nl=False)
+    said = Transcript()
+    said.echo(render(found, output_format, prefix=shown_path(root)), nl=False)
+    said.echo(summary(found, run.note_count), err=True)
     threshold = Severity.parse(fail_on) if fail_on else run.config.fail_on
     code = 0 if exit_zero else exit_code(found, threshold)
-    invocation = _invocation()
-    if invocation is not None and run.fingerprint is not None:
-        from vault_tools.replay import remember
-
-        remember(
-            invocation.argv,
-            run.fingerprint,
-            discovered=vault is None,
-            stdout=output,
-            stderr=message,
-            exit_code=code,
-        )
+    said.remember(run.fingerprint, discovered=vault is None, exit_code=code)
     sys.exit(code)
 
 
@@ -627,54 +616,61 @@ def index(
     if unknown:
         fail(f"unknown view {unknown[0]!r} (views: {', '.join(sorted(VIEWS))})")
     root = Path(vault) if vault is not None else find_vault_root(Path.cwd())
-    plan = cached_index_plan(
+    run = cached_index_plan(
         root,
         today=today or dt.date.today(),
         force=force,
         views=set(views) or None,
         use_cache=using_cache(),
         follow_symlinks=following_symlinks(),
-    ).plan
+    )
+    plan = run.plan
+    said = Transcript()
     if plan.diagnostics:
-        click.echo(as_text(plan.diagnostics), nl=False, err=True)
+        said.echo(as_text(plan.diagnostics), nl=False, err=True)
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
     if plan.blocks == 0 and not plan.diagnostics:
-        click.echo(
+        said.echo(
             f"No generated blocks in {root}. Add one to any note, for example:\n"
             "  <!-- vault-tools:begin contacts -->\n"
             "  <!-- vault-tools:end contacts -->\n"
             "then run `vault-tools index` again.",
             err=True,
         )
+        said.remember(run.fingerprint, discovered=vault is None, exit_code=0)
         return
     if show_diff:
         for update in plan.updates:
-            click.echo(unified_diff(update), nl=False)
+            said.echo(unified_diff(update), nl=False)
     if check or show_diff:
         for update in plan.updates:
-            click.echo(f"Out of date: {update.path} ({', '.join(update.views)})", err=True)
+            said.echo(f"Out of date: {update.path} ({', '.join(update.views)})", err=True)
         if not plan.updates and plan.refused:
-            click.echo(
+            said.echo(
                 f"Nothing to regenerate in {plan.blocks - plan.refused} of "
                 f"{_count(plan.blocks, 'block')}; {plan.refused} left as they are (see above).",
                 err=True,
             )
         elif not plan.updates:
-            click.echo(f"All {_count(plan.blocks, 'block')} are up to date.", err=True)
-        sys.exit(1 if failed or (check and plan.updates) else 0)
+            said.echo(f"All {_count(plan.blocks, 'block')} are up to date.", err=True)
+        code = 1 if failed or (check and plan.updates) else 0
+        said.remember(run.fingerprint, discovered=vault is None, exit_code=code)
+        sys.exit(code)
     result = write_plan(plan)
     for update in result.written:
-        click.echo(f"Updated {update.path} ({', '.join(update.views)})", err=True)
+        said.echo(f"Updated {update.path} ({', '.join(update.views)})", err=True)
     for path, why in result.skipped:
-        click.echo(f"Not updated: {path}: {why}", err=True)
+        said.echo(f"Not updated: {path}: {why}", err=True)
     unchanged = plan.blocks - plan.refused - sum(len(u.views) for u in plan.updates)
     left = f"; {plan.refused} left as they are (see above)" if plan.refused else ""
-    click.echo(
+    said.echo(
         f"{_count(len(result.written), 'note')} updated; {unchanged} of "
         f"{_count(plan.blocks, 'block')} already up to date{left}.",
         err=True,
     )
-    sys.exit(1 if failed or result.skipped else 0)
+    code = 1 if failed or result.skipped else 0
+    said.remember(run.fingerprint, discovered=vault is None, exit_code=code)
+    sys.exit(code)
 
 
 @cli.command()
@@ -1557,7 +1553,34 @@ class Invocation:
         self.argv = argv
 
 
-def _invocation() -> Invocation | None:
-    context = click.get_current_context(silent=True)
-    found = context.find_root().obj if context is not None else None
-    return found if isinstance(found, Invocation) else None
+class Transcript:
+    """Echoes a command's output and keeps it, for the command to have it replayed."""
+
+    def __init__(self) -> None:
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+
+    def echo(self, text: str, *, err: bool = False, nl: bool = True) -> None:
+        text = f"{text}\n" if nl else text
+        click.echo(text, err=err, nl=False)
+        (self.stderr if err else self.stdout).append(text)
+
+    def remember(
+        self, fingerprint: Fingerprint | None, *, discovered: bool, exit_code: int
+    ) -> None:
+        """Have the next run of this command line replay what was echoed (see replay.py),
+        as long as what ``fingerprint`` covers is unchanged (None: it cannot be trusted)."""
+        context = click.get_current_context(silent=True)
+        invocation = context.find_root().obj if context is not None else None
+        if fingerprint is None or not isinstance(invocation, Invocation):
+            return
+        from vault_tools.replay import remember
+
+        remember(
+            invocation.argv,
+            fingerprint,
+            discovered=discovered,
+            stdout="".join(self.stdout),
+            stderr="".join(self.stderr),
+            exit_code=exit_code,
+        )

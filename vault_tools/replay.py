@@ -12,8 +12,9 @@ same command line looks for that record first, with no more than the standard li
   the same fingerprint (fingerprint.py): no file, configuration or schema changed.
 
 Then the recorded output is written and the recorded exit code returned; otherwise the
-command runs in full. A record is only written when ``lint``'s result could be
-remembered, and a damaged or foreign record is ignored.
+command runs in full. ``lint`` records itself when its result could be remembered (see
+cache.py), ``index`` when it also found nothing to regenerate; a damaged or foreign
+record is ignored.
 """
 
 from __future__ import annotations
