@@ -141,12 +141,29 @@ def test_another_folder_environment_day_or_release_runs_in_full(
     monkeypatch.setenv("NO_COLOR", "1")
     assert not run_cli("lint", relative).replayed
     assert run_cli("lint", relative).replayed
-    real_strftime = time.strftime
-    monkeypatch.setattr(time, "strftime", lambda form, *at: "2031-01-01")
-    assert not run_cli("lint", relative).replayed
-    monkeypatch.setattr(time, "strftime", real_strftime)
+    monkeypatch.setenv("OLDPWD", "/somewhere/else")  # (what a shell changes as it goes)
+    assert run_cli("lint", relative).replayed
     monkeypatch.setattr(user_cache, "__version__", "999")
     assert not run_cli("lint", relative).replayed
+
+
+def test_a_run_that_took_its_day_from_the_clock_replays_on_that_day_only(vault, run_cli):
+    """Without --today, lint counts from the day it began: its record holds that day (a
+    run begun before midnight must not be replayed after it)."""
+    first = run_cli("lint", str(vault))
+    (record,) = records()
+    data = json.loads(record.read_text())
+    assert data["clock_day"] == time.strftime("%Y-%m-%d")
+    record.write_text(json.dumps({**data, "clock_day": "2000-01-01"}))
+    assert run_cli("lint", str(vault)) == Ran(first.code, first.stdout, first.stderr, False)
+    assert run_cli("lint", str(vault)).replayed
+
+
+def test_a_given_today_replays_on_any_day(vault, run_cli, monkeypatch):
+    first = run_cli("lint", str(vault), "--today", "2026-12-01")
+    monkeypatch.setattr(time, "strftime", lambda form, *at: "2031-01-01")
+    again = run_cli("lint", str(vault), "--today", "2026-12-01")
+    assert again == Ran(first.code, first.stdout, first.stderr, replayed=True)
 
 
 def test_a_terminal_is_another_kind_of_output(vault, run_cli, monkeypatch):
@@ -191,6 +208,7 @@ def test_no_cache_and_a_just_saved_vault_record_nothing(vault, run_cli):
         lambda record: json.dumps({**record, "exit": "1"}),
         lambda record: json.dumps({**record, "stdout": None}),
         lambda record: json.dumps({**record, "stdout": "\udcff"}),  # (cannot be encoded)
+        lambda record: "[" * 100_000,  # (too deep for the JSON reader)
         lambda record: json.dumps({**record, "recipe": {"root": 5}}),
         lambda record: json.dumps({**record, "argv": ["lint", "elsewhere"]}),
     ],
@@ -232,6 +250,88 @@ def test_an_index_with_something_to_do_is_never_replayed(vault, run_cli):
     edited = run_cli("index", str(vault), "--today", "2026-12-01", "--check")
     assert not edited.replayed
     assert "edited by hand" in edited.stderr
+
+
+def test_a_config_that_cannot_be_read_fails_as_in_a_full_run(tmp_path, run_cli):
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "Bad.md").write_text(contact(status="nope"))
+    age(vault)
+    assert run_cli("lint", str(vault)).code == 1
+    (vault / ".vault-tools.toml").mkdir()  # there, but not readable as a file
+    broken = run_cli("lint", str(vault))
+    assert (broken.code, broken.replayed) == (2, False)
+    assert ".vault-tools.toml" in broken.stderr
+
+
+def test_a_config_saved_just_now_is_not_trusted(vault, run_cli):
+    """The config is read before the fingerprint: one saved in between must not have the
+    result of the old config remembered under the new one's bytes."""
+    (vault / ".vault-tools.toml").write_text("max_note_mb = 20\n")
+    run_cli("lint", str(vault))
+    assert records() == []
+    assert not run_cli("lint", str(vault)).replayed
+
+
+def test_terminal_styles_in_a_name_are_never_replayed(tmp_path, run_cli):
+    """click strips them when the output is no terminal; a replay would not."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "Esc\x1b[31mName.md").write_text(contact() + "[[Missing]]\n")
+    age(vault)
+    first = run_cli("lint", str(vault), "--format", "github")
+    assert "\x1b" not in first.stdout and "EscName" in first.stdout
+    assert records() == []
+    assert run_cli("lint", str(vault), "--format", "github") == first
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
+def test_a_symlink_led_elsewhere_runs_in_full(tmp_path, run_cli):
+    """Two notes of the same size and time: only where the link leads tells them apart."""
+    vault = tmp_path / "vault"
+    (vault / "real").mkdir(parents=True)
+    (vault / "real" / "a.md").write_text(contact(status="nope"))
+    (vault / "real" / "b.md").write_text(contact(status="okay"))
+    age(vault)
+    stamp = (vault / "real" / "a.md").stat().st_mtime_ns
+    os.utime(vault / "real" / "b.md", ns=(stamp, stamp))
+    (vault / "link.md").symlink_to(vault / "real" / "a.md")
+    args = ("--follow-symlinks", "lint", str(vault), "--ignore", "duplicate-contact")
+    first = run_cli(*args)
+    assert "link.md:3:1" in first.stdout and "'nope'" in first.stdout
+    assert run_cli(*args).replayed
+    (vault / "link.md").unlink()
+    (vault / "link.md").symlink_to(vault / "real" / "b.md")
+    moved = run_cli(*args)
+    assert not moved.replayed
+    assert "link.md:3:1" in moved.stdout and "'okay'" in moved.stdout
+
+
+def test_an_upgraded_library_is_other_code(monkeypatch):
+    """Each library that shapes a result is stamped by its first module's size and time."""
+    stamps = user_cache._library_stamps()
+    assert [stamp.split(":")[0] for stamp in stamps] == list(user_cache._LIBRARIES)
+    assert all(stamp.count(":") == 2 for stamp in stamps)  # (all of them installed here)
+    before = user_cache.code_stamp()
+    monkeypatch.setattr(user_cache, "_CODE_STAMPS", {})
+    assert user_cache.code_stamp() == before
+    monkeypatch.setattr(user_cache, "_CODE_STAMPS", {})
+    monkeypatch.setattr(user_cache, "_library_stamps", lambda: [*stamps[:-1], "click:1:2"])
+    assert user_cache.code_stamp() != before
+
+
+def test_an_ascii_output_replays_only_what_it_can_write_as_a_full_run_does(tmp_path):
+    """click writes UTF-8 to a stream set to ASCII; a replay of text that ASCII cannot hold
+    would not, so it runs in full."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "Café.md").write_text(contact(status="nope"))
+    age(vault)
+    command = [sys.executable, "-m", "vault_tools", "lint", str(vault)]
+    environment = {**os.environ, "PYTHONIOENCODING": "ascii:replace"}
+    runs = [subprocess.run(command, capture_output=True, env=environment) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout
+    assert "Café.md".encode() in runs[1].stdout
 
 
 def test_cache_clear_removes_the_records_of_the_vault(vault, run_cli, tmp_path):

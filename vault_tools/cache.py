@@ -3,11 +3,11 @@
 Two commands are remembered: ``lint`` (its diagnostics) and ``index`` when it finds every
 block up to date (its counts and diagnostics, for ``index --check`` in pre-commit).
 
-The key is a fingerprint of everything the result depends on: every file's path, size
-and modification time, the configuration and the files it names (schemas,
-``.obsidian/types.json`` and ``templates.json``), the command's options and the date it
-counts from, and the tool's version and code. Any difference is a miss, and the command
-runs in full. The cache lives in the user's cache folder, outside the vault, so that
+The key is a fingerprint of everything the result depends on (fingerprint.py): every
+file's path, size and modification time, the configuration and the files it names, the
+command's options and the date it counts from, and the tool's code. Any difference is a
+miss, and the command runs in full. (replay.py replays the output of the same command
+line sooner still.) The cache lives in the user's cache folder, outside the vault, so that
 sync tools do not copy it; a corrupt, partial or foreign cache file is ignored and
 replaced, never trusted and never fatal.
 """
@@ -71,12 +71,15 @@ def fingerprint(
         inputs=[str(path) for path in _inputs(vault.root, vault.config)],
         settings=settings,
     )
-    listing = vault.last_listing
+    listing = vault.last_listing  # the listing that gave ``files``
+    if listing is None:
+        raise RuntimeError("fingerprint() needs the vault listed first (list_files)")
     return fingerprint_listing(
         recipe,
         files,
-        undecodable=listing.undecodable if listing else [],
-        unreadable=list(listing.unreadable) if listing else [],
+        undecodable=listing.undecodable,
+        unreadable=list(listing.unreadable),
+        links_met=listing.links_met,
     )
 
 
@@ -95,7 +98,7 @@ def recall(root: Path, command: str, key: str) -> dict[str, Any] | None:
     or foreign)."""
     try:
         data: Any = json.loads(cache_file(root, command, "json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
         return None

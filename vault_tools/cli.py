@@ -294,12 +294,13 @@ def lint(
     from vault_tools.vault import find_vault_root
 
     root = Path(vault) if vault is not None else find_vault_root(Path.cwd())
+    day = today or dt.date.today()
     try:
         run = cached_lint(
             root,
             select=split_rules(select),
             ignore=split_rules(ignore),
-            today=today or dt.date.today(),
+            today=day,
             use_cache=using_cache() and not no_cache,
             follow_symlinks=following_symlinks(),
         )
@@ -311,7 +312,7 @@ def lint(
     said.echo(summary(found, run.note_count), err=True)
     threshold = Severity.parse(fail_on) if fail_on else run.config.fail_on
     code = 0 if exit_zero else exit_code(found, threshold)
-    said.remember(run.fingerprint, discovered=vault is None, exit_code=code)
+    said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=code)
     sys.exit(code)
 
 
@@ -616,9 +617,10 @@ def index(
     if unknown:
         fail(f"unknown view {unknown[0]!r} (views: {', '.join(sorted(VIEWS))})")
     root = Path(vault) if vault is not None else find_vault_root(Path.cwd())
+    day = today or dt.date.today()
     run = cached_index_plan(
         root,
-        today=today or dt.date.today(),
+        today=day,
         force=force,
         views=set(views) or None,
         use_cache=using_cache(),
@@ -637,7 +639,7 @@ def index(
             "then run `vault-tools index` again.",
             err=True,
         )
-        said.remember(run.fingerprint, discovered=vault is None, exit_code=0)
+        said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=0)
         return
     if show_diff:
         for update in plan.updates:
@@ -654,7 +656,7 @@ def index(
         elif not plan.updates:
             said.echo(f"All {_count(plan.blocks, 'block')} are up to date.", err=True)
         code = 1 if failed or (check and plan.updates) else 0
-        said.remember(run.fingerprint, discovered=vault is None, exit_code=code)
+        said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=code)
         sys.exit(code)
     result = write_plan(plan)
     for update in result.written:
@@ -669,7 +671,7 @@ def index(
         err=True,
     )
     code = 1 if failed or result.skipped else 0
-    said.remember(run.fingerprint, discovered=vault is None, exit_code=code)
+    said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=code)
     sys.exit(code)
 
 
@@ -1559,27 +1561,39 @@ class Transcript:
     def __init__(self) -> None:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
+        self.replayable = True
 
     def echo(self, text: str, *, err: bool = False, nl: bool = True) -> None:
         text = f"{text}\n" if nl else text
         click.echo(text, err=err, nl=False)
         (self.stderr if err else self.stdout).append(text)
+        if "\x1b" in text:  # click strips terminal styles on the way, and a replay would not
+            self.replayable = False
 
     def remember(
-        self, fingerprint: Fingerprint | None, *, discovered: bool, exit_code: int
+        self,
+        fingerprint: Fingerprint | None,
+        *,
+        vault: str | None,
+        today: dt.date | None,
+        day: dt.date,
+        exit_code: int,
     ) -> None:
         """Have the next run of this command line replay what was echoed (see replay.py),
-        as long as what ``fingerprint`` covers is unchanged (None: it cannot be trusted)."""
+        as long as what ``fingerprint`` covers is unchanged (None: it cannot be trusted).
+        ``vault`` and ``today`` are the command's arguments (None: not given), ``day`` the
+        date it went by."""
         context = click.get_current_context(silent=True)
         invocation = context.find_root().obj if context is not None else None
-        if fingerprint is None or not isinstance(invocation, Invocation):
+        if fingerprint is None or not self.replayable or not isinstance(invocation, Invocation):
             return
         from vault_tools.replay import remember
 
         remember(
             invocation.argv,
             fingerprint,
-            discovered=discovered,
+            discovered=vault is None,
+            clock_day=None if today is not None else day.isoformat(),
             stdout="".join(self.stdout),
             stderr="".join(self.stderr),
             exit_code=exit_code,

@@ -95,9 +95,11 @@ def fingerprint_listing(
     *,
     undecodable: list[str],
     unreadable: list[str],
+    links_met: dict[str, tuple[str, str]],
 ) -> Fingerprint:
-    """The digest of ``recipe`` and the vault's listing: its ``files``, and the names that
-    are not UTF-8 and the folders that could not be listed (which ``files`` cannot show)."""
+    """The digest of ``recipe`` and the vault's listing: its ``files``, and what ``files``
+    cannot show: the names that are not UTF-8, the folders that could not be listed, and
+    where each symlink met led (see ``Listing``)."""
     digest = hashlib.sha256()
     header = {
         "format": FORMAT,
@@ -117,15 +119,22 @@ def fingerprint_listing(
     digest.update("".join(lines).encode("utf-8", "surrogateescape"))
     newest = max((stamp[1] for _, stamp in files if stamp is not None), default=0)
     for path in recipe.inputs:
+        # Read before the digest, by the config's loading: one saved meanwhile must leave
+        # the result unsettled, as a note saved meanwhile does.
         try:
             with open(path, "rb") as handle:
+                newest = max(newest, os.fstat(handle.fileno()).st_mtime_ns)
                 digest.update(handle.read())
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
             digest.update(b"\0missing\0")
+        except OSError as error:  # (not as if missing: reading it fails the command)
+            digest.update(f"\0unreadable {error.errno}\0".encode())
     for name in sorted(undecodable):
         digest.update(os.fsencode(name) + b"\0undecodable\n")
     for folder in sorted(unreadable):
         digest.update(os.fsencode(folder) + b"\0unlisted\n")
+    for link, (real, kind) in sorted(links_met.items()):
+        digest.update(os.fsencode(f"{link}\0{real}\0{kind}\n"))
     settled = newest < (time.time() - RACY_SECONDS) * 1e9
     return Fingerprint(digest.hexdigest(), settled, recipe)
 
@@ -134,5 +143,9 @@ def fingerprint_now(recipe: Recipe) -> Fingerprint:
     """The fingerprint of the vault ``recipe`` names, as it is now."""
     found = recipe.list_files()
     return fingerprint_listing(
-        recipe, found.files, undecodable=found.undecodable, unreadable=list(found.unreadable)
+        recipe,
+        found.files,
+        undecodable=found.undecodable,
+        unreadable=list(found.unreadable),
+        links_met=found.links_met,
     )

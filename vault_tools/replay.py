@@ -6,13 +6,17 @@ of thousands of notes. So ``lint`` also records what it printed, and the next ru
 same command line looks for that record first, with no more than the standard library:
 
 - the record is of the same arguments, run from the same folder, with the same
-  environment variables, the same kinds of output streams (a terminal or not, and their
-  encodings), on the same day, by the same code;
+  environment variables (but those a shell changes as it goes), the same kinds of output
+  streams (a terminal or not, and their encodings), by the same code, libraries and
+  Python;
+- a run that took its date from the clock (no ``--today``) is replayed on that day only;
 - the vault it found (again found from the current folder, when no VAULT was given) has
-  the same fingerprint (fingerprint.py): no file, configuration or schema changed.
+  the same fingerprint (fingerprint.py): no file, configuration or schema changed;
+- the output can be written to the streams as it is (click writes some text otherwise).
 
 Then the recorded output is written and the recorded exit code returned; otherwise the
-command runs in full. ``lint`` records itself when its result could be remembered (see
+command runs in full. Output with terminal styles is never recorded (click strips them
+when the output is not a terminal). ``lint`` records itself when its result could be remembered (see
 cache.py), ``index`` when it also found nothing to regenerate; a damaged or foreign
 record is ignored.
 """
@@ -31,13 +35,18 @@ if TYPE_CHECKING:  # (typing itself takes milliseconds to import)
 FORMAT = 1
 
 
+_DAMAGED = (OSError, ValueError, TypeError, LookupError, AttributeError, RecursionError)
+"""What a damaged or foreign record, or an odd stream, raises while it is looked at
+(UnicodeError is a ValueError; LookupError covers KeyError and an unknown encoding)."""
+
+
 def replay(argv: list[str]) -> int | None:
     """Write the recorded output of ``argv`` and return its exit code, if a record of it
     still holds; None (having written nothing) otherwise."""
     try:
         record = _record_that_holds(argv)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, LookupError):
-        return None  # (UnicodeError is a ValueError; LookupError, an unknown encoding)
+    except _DAMAGED:
+        return None
     if record is None:
         return None
     try:
@@ -58,13 +67,16 @@ def remember(
     fingerprint: Fingerprint,
     *,
     discovered: bool,
+    clock_day: str | None,
     stdout: str,
     stderr: str,
     exit_code: int,
 ) -> None:
     """Record that ``argv`` printed ``stdout`` and ``stderr`` and exited with ``exit_code``,
     for the vault ``fingerprint`` describes (``discovered``: found from the current folder,
-    no VAULT given). One record is kept for each command line and folder."""
+    no VAULT given), on ``clock_day`` (the day, YYYY-MM-DD, the command took from the
+    clock, if it took one: a run begun before midnight is not replayed after it). One
+    record is kept for each command line and folder."""
     import json
 
     from vault_tools.user_cache import cache_location, vault_name, write_cache_file
@@ -82,6 +94,7 @@ def remember(
         "context": context,
         "recipe": fingerprint.recipe.as_json(),
         "discovered": discovered,
+        "clock_day": clock_day,
         "key": fingerprint.key,
         "stdout": stdout,
         "stderr": stderr,
@@ -111,6 +124,7 @@ def _record_that_holds(argv: list[str]) -> Recorded | None:
     if not candidates:
         return None  # (the usual case for any command but lint: nothing more is loaded)
     import json
+    import time
 
     from vault_tools.fingerprint import Recipe, fingerprint_now
     from vault_tools.listing import find_root
@@ -126,17 +140,20 @@ def _record_that_holds(argv: list[str]) -> Recorded | None:
             record.get("context"),
         ) != (FORMAT, argv, cwd, context):
             continue
+        stdout, stderr, exit_code = record["stdout"], record["stderr"], record["exit"]
+        if not (isinstance(stdout, str) and isinstance(stderr, str) and type(exit_code) is int):
+            continue
+        if record["clock_day"] not in (None, time.strftime("%Y-%m-%d")):
+            continue
         recipe = Recipe.from_json(record["recipe"])
         if record["discovered"]:
             recipe.root = find_root(cwd)  # a vault made nearer since is another vault
         if fingerprint_now(recipe).key != record["key"]:
             continue
-        stdout, stderr, exit_code = record["stdout"], record["stderr"], record["exit"]
-        if not (isinstance(stdout, str) and isinstance(stderr, str) and type(exit_code) is int):
-            return None
-        # Text the streams cannot encode goes the full way, to fail (or not) as it does.
-        stdout.encode(sys.stdout.encoding, sys.stdout.errors or "strict")
-        stderr.encode(sys.stderr.encoding, sys.stderr.errors or "strict")
+        # Text a stream cannot encode as it is goes the full way, to be written as click
+        # writes it (which replaces an ASCII stream by UTF-8), or to fail as it fails.
+        stdout.encode(sys.stdout.encoding)
+        stderr.encode(sys.stderr.encoding)
         return Recorded(stdout, stderr, exit_code)
     return None
 
@@ -160,11 +177,16 @@ def _invocation_name(argv: list[str], cwd: str) -> str:
     return f"{zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}"
 
 
+_SHELL_ONLY = frozenset({"_", "OLDPWD", "PWD", "SHLVL"})
+"""Environment variables a shell changes as it goes (the last command, the folder before),
+which no command reads (the current folder is taken from the system)."""
+
+
 def _context() -> str:
-    """What besides the vault and the command line an output depends on, as a digest."""
+    """What besides the vault, the command line and the day an output depends on, as a
+    digest."""
     import hashlib
     import json
-    import time
 
     from vault_tools.user_cache import code_stamp
 
@@ -173,11 +195,10 @@ def _context() -> str:
     ]
     described = [
         code_stamp(),
-        sys.executable,  # another environment may hold other versions of the libraries
+        sys.executable,
         sys.version,
-        time.strftime("%Y-%m-%d"),  # the day lint counts from, when --today is not given
         streams,
-        sorted(os.environ.items()),
+        sorted(item for item in os.environ.items() if item[0] not in _SHELL_ONLY),
     ]
     text = json.dumps(described)  # (escapes what the environment holds as lone surrogates)
     return hashlib.sha256(text.encode()).hexdigest()

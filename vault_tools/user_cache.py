@@ -43,7 +43,7 @@ def vault_name(root: str) -> str:
     """The name of the vault at ``root`` in the names of its cache files."""
     import hashlib
 
-    return hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:24]
+    return hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:24]
 
 
 def write_cache_file(target: str, text: str) -> None:
@@ -68,18 +68,44 @@ def write_cache_file(target: str, text: str) -> None:
 
 
 def code_stamp() -> str:
-    """The tool's version and the size and time of each of its modules, so that a cache
-    written by other code (a different release, or an edited checkout) is never used."""
-    import hashlib
+    """The tool's version and the size and time of each of its modules, and of the
+    libraries that shape its results, so that a cache written by other code (a different
+    release, an edited checkout, an upgraded library) is never used."""
+    if __version__ not in _CODE_STAMPS:
+        import hashlib
 
-    package = os.path.dirname(__file__)
-    stamps = [__version__]
-    for folder, _, names in sorted(os.walk(package)):
-        for name in sorted(names):
-            if name.endswith((".py", ".json")):
-                status = os.stat(os.path.join(folder, name))
-                stamps.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
-    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()
+        package = os.path.dirname(__file__)
+        stamps = [__version__]
+        for folder, _, names in sorted(os.walk(package)):
+            for name in sorted(names):
+                if name.endswith((".py", ".json")):
+                    status = os.stat(os.path.join(folder, name))
+                    stamps.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
+        stamps += _library_stamps()
+        _CODE_STAMPS[__version__] = hashlib.sha256("\n".join(stamps).encode()).hexdigest()
+    return _CODE_STAMPS[__version__]
+
+
+_CODE_STAMPS: dict[str, str] = {}
+"""By version: a process runs one code (the tests change the version to see it counted)."""
+
+_LIBRARIES = ("yaml", "frontmatter", "jsonschema", "networkx", "click")
+
+
+def _library_stamps() -> list[str]:
+    """The size and time of each library's first module, found without importing it: an
+    upgrade writes it anew."""
+    import importlib.util
+
+    stamps = []
+    for name in _LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(name)
+            status = os.stat(spec.origin) if spec is not None and spec.origin else None
+        except (ImportError, ValueError, OSError):
+            status = None
+        stamps.append(f"{name}:{status.st_size}:{status.st_mtime_ns}" if status else name)
+    return stamps
 
 
 UNUSED_DAYS = 90
