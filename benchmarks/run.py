@@ -120,10 +120,12 @@ def generate(root: Path, notes: int, seed: int = 7) -> None:
     # Home.md holds five views over the whole vault: 12 MB at 50,000 notes, over the
     # default max_note_mb, above which a note is not read (so neither indexed).
     (root / ".vault-tools.toml").write_text("max_note_mb = 100\n", encoding="utf-8")
-    # Files saved long ago, as in a real vault (the lint cache ignores just-saved files).
+    # Files saved long ago, as in a real vault (the caches ignore just-saved files, the
+    # config among them).
     past = time.time() - 3600
-    for path in root.rglob("*.md"):
-        os.utime(path, (past, past))
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
 
 
 def timed(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
