@@ -15,10 +15,10 @@ same command line looks for that record first, with no more than the standard li
 - the output can be written to the streams as it is (click writes some text otherwise).
 
 Then the recorded output is written and the recorded exit code returned; otherwise the
-command runs in full. Output with terminal styles is never recorded (click strips them
-when the output is not a terminal). ``lint`` records itself when its result could be remembered (see
-cache.py), ``index`` when it also found nothing to regenerate; a damaged or foreign
-record is ignored.
+command runs in full. ``lint`` records itself when its result could be remembered (see
+cache.py), ``index`` when it also found nothing to regenerate; output with terminal
+styles is never recorded (click strips them when the output is not a terminal). A
+damaged or foreign record is ignored.
 """
 
 from __future__ import annotations
