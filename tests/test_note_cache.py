@@ -74,7 +74,7 @@ def write_shard(file: Path, header: object, entries: dict[str, tuple[int, int, b
         pickle.dump(None, stream)
 
 
-def remembered() -> dict[str, tuple[int, int, bytes]]:
+def remembered() -> dict[str, tuple[tuple[int, int, int], bytes]]:
     entries = {}
     for file in shard_files():
         entries.update(read_shard(file)[1])
@@ -84,8 +84,8 @@ def remembered() -> dict[str, tuple[int, int, bytes]]:
 def replace_entry(relative: str, payload: bytes) -> None:
     file = shard_of(relative)
     header, entries = read_shard(file)
-    size, mtime, _ = entries[relative]
-    entries[relative] = (size, mtime, payload)
+    stamp, _ = entries[relative]
+    entries[relative] = (stamp, payload)
     write_shard(file, header, entries)
 
 
@@ -122,6 +122,17 @@ def test_a_touch_without_change_parses_again_to_the_same_note(vault, monkeypatch
     before = load(vault)
     counts = recalled_by(monkeypatch)
     os.utime(vault / "Home.md", (time.time() - 30, time.time() - 30))
+    after = load(vault)
+    assert counts == [len(after.notes) - 1]
+    the_same(before, after)
+
+
+def test_a_note_whose_permissions_changed_is_read_again(vault, monkeypatch):
+    """chmod leaves size and modification time alone; the file may now be unreadable, and
+    only reading it says so (the status change time tells the cache)."""
+    before = load(vault)
+    counts = recalled_by(monkeypatch)
+    os.chmod(vault / "Home.md", 0o600)
     after = load(vault)
     assert counts == [len(after.notes) - 1]
     the_same(before, after)

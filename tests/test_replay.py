@@ -209,6 +209,7 @@ def test_no_cache_and_a_just_saved_vault_record_nothing(vault, run_cli):
         lambda record: json.dumps({**record, "stdout": None}),
         lambda record: json.dumps({**record, "stdout": "\udcff"}),  # (cannot be encoded)
         lambda record: "[" * 100_000,  # (too deep for the JSON reader)
+        lambda record: json.dumps({**record, "recipe": {**record["recipe"], "ignore": "("}}),
         lambda record: json.dumps({**record, "recipe": {"root": 5}}),
         lambda record: json.dumps({**record, "argv": ["lint", "elsewhere"]}),
     ],
@@ -332,6 +333,30 @@ def test_an_ascii_output_replays_only_what_it_can_write_as_a_full_run_does(tmp_p
     runs = [subprocess.run(command, capture_output=True, env=environment) for _ in range(2)]
     assert runs[0].stdout == runs[1].stdout
     assert "Café.md".encode() in runs[1].stdout
+
+
+def test_a_note_whose_permissions_changed_runs_in_full(vault, run_cli):
+    """chmod changes neither size nor modification time: the status change time tells."""
+    first = run_cli("lint", str(vault))
+    assert run_cli("lint", str(vault)).replayed
+    os.chmod(vault / "contacts" / "Bad.md", 0o600)
+    again = run_cli("lint", str(vault))
+    assert again == Ran(first.code, first.stdout, first.stderr, replayed=False)
+
+
+def test_another_local_time_zone_runs_in_full(vault, run_cli, monkeypatch, tmp_path):
+    """Times written with an offset are shown in local time: the system's zone file is
+    part of what a result depends on (as TZ is, through the environment)."""
+    from vault_tools import fingerprint
+
+    zone = tmp_path / "localtime"
+    zone.write_bytes(b"TZif one zone")
+    monkeypatch.setattr(fingerprint, "ZONE_FILE", str(zone))
+    run_cli("lint", str(vault))
+    assert run_cli("lint", str(vault)).replayed
+    zone.write_bytes(b"TZif another zone, another size")
+    assert not run_cli("lint", str(vault)).replayed
+    assert run_cli("lint", str(vault)).replayed
 
 
 def test_cache_clear_removes_the_records_of_the_vault(vault, run_cli, tmp_path):

@@ -4,7 +4,7 @@ Two commands are remembered: ``lint`` (its diagnostics) and ``index`` when it fi
 block up to date (its counts and diagnostics, for ``index --check`` in pre-commit).
 
 The key is a fingerprint of everything the result depends on (fingerprint.py): every
-file's path, size and modification time, the configuration and the files it names, the
+file's path and stamp (see listing.py), the configuration and the files it names, the
 command's options and the date it counts from, and the tool's code. Any difference is a
 miss, and the command runs in full. (replay.py replays the output of the same command
 line sooner still.) The cache lives in the user's cache folder, outside the vault, so that

@@ -1,10 +1,11 @@
 """One digest of everything a command's result depends on, for the caches to key it by.
 
-The digest covers every file's path, size and modification time, the configuration and
-the files it names, the command's options and the date it counts from, and the tool's
-version and code. A ``Recipe`` says which vault and files those are, in JSON values, so
-that a replayed ``lint`` can fingerprint the vault again before the rest of the tool
-loads (see replay.py): this module imports nothing heavier than hashlib and json.
+The digest covers every file's path and stamp (size, modification and status change
+times), the configuration and the files it names, the command's options and the date it
+counts from, the local time zone, and the tool's code. A ``Recipe`` says which vault and
+files those are, in JSON values, so that a replayed ``lint`` can fingerprint the vault
+again before the rest of the tool loads (see replay.py): this module imports nothing
+heavier than hashlib and json.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ class Recipe:
         if self.ignore is not None:
             import re
 
-            ignored = re.compile(self.ignore, re.IGNORECASE)
+            try:
+                ignored = re.compile(self.ignore, re.IGNORECASE)
+            except re.error as error:  # (a recipe read back from a damaged record)
+                raise ValueError(str(error)) from None
         return list_vault(self.root, ignored, self.follow_symlinks)
 
 
@@ -106,11 +110,12 @@ def fingerprint_listing(
         "code": code_stamp(),
         "root": os.path.realpath(recipe.root),
         "follow_symlinks": recipe.follow_symlinks,
+        "zone": _local_zone(),
         **recipe.settings,
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     lines = [
-        f"{relative}\0{stamp[0]}\0{stamp[1]}\n"
+        f"{relative}\0{stamp[0]}\0{stamp[1]}\0{stamp[2]}\n"
         if stamp is not None
         else f"{relative}\0unreadable\n"
         for relative, stamp in files
@@ -149,3 +154,17 @@ def fingerprint_now(recipe: Recipe) -> Fingerprint:
         unreadable=list(found.unreadable),
         links_met=found.links_met,
     )
+
+
+def _local_zone() -> list[Any]:
+    """What turning a time written with an offset into this machine's local time (as the
+    views and rules do) depends on: the zone asked for, and the system's zone file."""
+    try:
+        status = os.stat(ZONE_FILE)
+        zone_file = [os.path.realpath(ZONE_FILE), status.st_size, status.st_mtime_ns]
+    except OSError:
+        zone_file = []
+    return [os.environ.get("TZ"), time.tzname, time.timezone, time.altzone, zone_file]
+
+
+ZONE_FILE = "/etc/localtime"

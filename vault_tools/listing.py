@@ -12,8 +12,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing itself takes milliseconds to import)
     import re
 
-Stamp = tuple[int, int]
-"""A file's size and modification time (ns)."""
+Stamp = tuple[int, int, int]
+"""A file's size, modification time and status change time (ns). The last changes with
+anything done to the file, its permissions included, and cannot be set back."""
 
 CONFIG_FILE = ".vault-tools.toml"
 
@@ -41,8 +42,8 @@ class Listing:
 
 def list_vault(root: str, ignored: re.Pattern[str] | None, follow_symlinks: bool) -> Listing:
     """Every file under ``root`` but hidden ones (a name starting with ".") and those
-    ``ignored`` matches (by vault-relative path), with its size and modification time (of
-    the file a followed symlink leads to).
+    ``ignored`` matches (by vault-relative path), with its stamp (of the file a followed
+    symlink leads to).
 
     Symlinks are skipped unless ``follow_symlinks`` is on; then those that lead inside
     the vault are followed, folders included, and a folder is never entered twice along
@@ -171,10 +172,10 @@ class _FolderEntries:
 
 
 def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
-    # Only two numbers are kept: a warm lint holds one for every file of the vault, and a
+    # Only three numbers are kept: a warm lint holds one for every file of the vault, and a
     # whole os.stat_result for each would take as long again to allocate.
     try:
         status = entry.stat()
     except OSError:
         return None
-    return status.st_size, status.st_mtime_ns
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns

@@ -1,11 +1,12 @@
 """Parsed notes remembered between runs, so that a lint after editing one note parses one.
 
 Each entry is one note's parse (its ``FileRead``: the note, typed, and what reading it
-found), keyed by the note's vault-relative path, size and modification time. The entries
-are spread over a few shard files, each also keyed by the settings a parse depends on (the
-tool's code, the size limit, the templates folder and the rules that give notes their
-types): any difference and the shard is ignored. A corrupt, partial or foreign shard is
-ignored and replaced, never trusted and never fatal.
+found), keyed by the note's vault-relative path and its file's stamp (size, modification
+and status change times). The entries are spread over a few shard files, each also keyed
+by the settings a parse depends on (the tool's code, the size limit, the templates
+folder and the rules that give notes their types): any difference and the shard is
+ignored. A corrupt, partial or foreign shard is ignored and replaced, never trusted and
+never fatal.
 
 A shard is a stream of pickles, read back by an unpickler that makes only the tool's
 own records and plain values (dates, sets...), so that even a tampered file cannot run
@@ -27,16 +28,17 @@ from typing import TYPE_CHECKING, Any
 from vault_tools.user_cache import cache_file, code_stamp, prune_unused
 
 if TYPE_CHECKING:
+    from vault_tools.listing import Stamp
     from vault_tools.vault import FileRead, Vault
 
-FORMAT = 1
+FORMAT = 2
 
 RACY_SECONDS = 2.0
 """A file changed this recently could change again within the same timestamp tick,
 unseen; its parse is used for this run but not remembered."""
 
-_Entry = tuple[int, int, bytes]
-"""A remembered note: size, modification time (ns) and its pickled FileRead."""
+_Entry = tuple["Stamp", bytes]
+"""A remembered note: the stamp of its file (see ``listing.Stamp``), its pickled FileRead."""
 
 
 _ALLOWED = {
@@ -93,7 +95,7 @@ class NoteCache:
         self._remembered = shards
         self._kept: dict[str, _Entry] = {}
         """Entries to write back: those recalled this run (files that still exist)."""
-        self._fresh: dict[str, tuple[int, int, FileRead]] = {}
+        self._fresh: dict[str, tuple[Stamp, FileRead]] = {}
         self.recalled = 0
 
     @classmethod
@@ -115,40 +117,40 @@ class NoteCache:
     def open(cls, folder: Path, settings: dict[str, Any]) -> NoteCache:
         """The cache in ``folder``, of the shard files written with the same ``settings``.
 
-        A shard file is a stream of pickles: the header, one ``(path, size, mtime_ns,
-        pickled FileRead)`` record per note, and None to close it (a file cut short has
-        no None, and is not used).
+        A shard file is a stream of pickles: the header, one ``(path, stamp, pickled
+        FileRead)`` record per note, and None to close it (a file cut short has no None,
+        and is not used).
         """
         header = {"format": FORMAT, **settings}
         return cls(folder, header, [_read_shard(folder, n, header) for n in range(SHARDS)])
 
-    def recall(self, relative: str, size: int, mtime_ns: int) -> FileRead | None:
-        """The remembered parse of ``relative`` if the file has the same size and time."""
+    def recall(self, relative: str, stamp: Stamp) -> FileRead | None:
+        """The remembered parse of ``relative`` if its file has the same ``stamp``."""
         entry = self._remembered[_shard_of(relative)].get(relative)
-        if entry is None or entry[0] != size or entry[1] != mtime_ns:
+        if entry is None or entry[0] != stamp:
             return None
         try:
-            read: FileRead = _unpickle(entry[2])
+            read: FileRead = _unpickle(entry[1])
         except Exception:  # noqa: BLE001 - a damaged entry is parsed again
             return None
         self._kept[relative] = entry
         self.recalled += 1
         return read
 
-    def remember(self, relative: str, size: int, mtime_ns: int, read: FileRead) -> None:
-        self._fresh[relative] = (size, mtime_ns, read)
+    def remember(self, relative: str, stamp: Stamp, read: FileRead) -> None:
+        self._fresh[relative] = (stamp, read)
 
     def save(self) -> None:
         """Rewrite the shards whose entries changed this run; a shard that cannot be
         written is simply not written. Concurrent runs: the last complete file wins."""
         settled_before = (time.time() - RACY_SECONDS) * 1e9
         kept: list[dict[str, _Entry]] = [{} for _ in range(SHARDS)]
-        fresh: list[list[tuple[str, tuple[int, int, FileRead]]]] = [[] for _ in range(SHARDS)]
+        fresh: list[list[tuple[str, tuple[Stamp, FileRead]]]] = [[] for _ in range(SHARDS)]
         for relative, entry in self._kept.items():
             kept[_shard_of(relative)][relative] = entry
-        for relative, stamp in self._fresh.items():
-            if stamp[1] < settled_before:
-                fresh[_shard_of(relative)].append((relative, stamp))
+        for relative, remembered in self._fresh.items():
+            if remembered[0][1] < settled_before:  # (the file's modification time)
+                fresh[_shard_of(relative)].append((relative, remembered))
         written = False
         for shard in range(SHARDS):
             if fresh[shard] or kept[shard].keys() != self._remembered[shard].keys():
@@ -163,7 +165,7 @@ class NoteCache:
         self,
         shard: int,
         kept: dict[str, _Entry],
-        fresh: list[tuple[str, tuple[int, int, FileRead]]],
+        fresh: list[tuple[str, tuple[Stamp, FileRead]]],
     ) -> None:
         temporary = None
         try:
@@ -175,13 +177,13 @@ class NoteCache:
                 pickle.dump(self.settings, out, 5)
                 for relative, entry in kept.items():
                     pickle.dump((relative, *entry), out, 5)
-                for relative, (size, mtime_ns, read) in fresh:
+                for relative, (stamp, read) in fresh:
                     # Pickled one at a time, so that no more than one is held as bytes.
                     try:
                         payload = _pickled(read)
                     except (RecursionError, pickle.PicklingError, ValueError):
                         continue  # not remembered: parsed again next time
-                    pickle.dump((relative, size, mtime_ns, payload), out, 5)
+                    pickle.dump((relative, stamp, payload), out, 5)
                 pickle.dump(None, out, 5)
             os.replace(temporary, _shard_file(self.folder, shard))
         except OSError:
@@ -210,8 +212,8 @@ def _read_shard(folder: Path, shard: int, header: dict[str, Any]) -> dict[str, _
             if stream.load() != header:
                 return {}
             while (record := stream.load()) is not None:
-                relative, size, mtime_ns, payload = record
-                entries[relative] = (size, mtime_ns, payload)
+                relative, stamp, payload = record
+                entries[relative] = (tuple(stamp), payload)
     except Exception:  # noqa: BLE001 - whatever a damaged or foreign file raises
         return {}
     return entries

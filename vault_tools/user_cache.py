@@ -89,7 +89,15 @@ def code_stamp() -> str:
 _CODE_STAMPS: dict[str, str] = {}
 """By version: a process runs one code (the tests change the version to see it counted)."""
 
-_LIBRARIES = ("yaml", "frontmatter", "jsonschema", "networkx", "click")
+_LIBRARIES = (
+    "yaml",
+    "frontmatter",
+    "jsonschema",
+    "jsonschema_specifications",
+    "referencing",
+    "networkx",
+    "click",
+)
 
 
 def _library_stamps() -> list[str]:

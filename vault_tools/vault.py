@@ -208,14 +208,14 @@ class Vault:
         if cache is not None:
             for index, (relative, stamp) in enumerate(files):
                 if stamp is not None:
-                    reads[index] = cache.recall(relative, *stamp)
+                    reads[index] = cache.recall(relative, stamp)
         unread = [index for index, read in enumerate(reads) if read is None]
         parsed = self._read_files([files[index][0] for index in unread], workers)
         for index, read in zip(unread, parsed, strict=True):
             reads[index] = read
             stamp = files[index][1]
             if cache is not None and stamp is not None and (read.note or read.too_large):
-                cache.remember(files[index][0], *stamp, read)
+                cache.remember(files[index][0], stamp, read)
         for (relative, _), found in zip(files, reads, strict=True):
             assert found is not None
             self._store(relative, found)
