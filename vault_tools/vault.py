@@ -143,10 +143,10 @@ class Vault:
     # -- reading ---------------------------------------------------------------
 
     def walk_files(self) -> Iterator[tuple[str, Stamp | None]]:
-        """Every file of the vault (hidden and ignored ones aside) with its size and
-        modification time, or None when those cannot be had (see ``listing.list_vault``,
-        which says which symlinks are followed). Folders that cannot be listed and names
-        that are not UTF-8 are recorded as diagnostics."""
+        """Every file of the vault (hidden and ignored ones aside) with its stamp, or None
+        when that cannot be had (see ``listing.list_vault``, which says which symlinks are
+        followed). Folders that cannot be listed and names that are not UTF-8 are recorded
+        as diagnostics."""
         found = list_vault(os.fspath(self.root), self._ignored, self.follow_symlinks)
         for folder, why in found.unreadable.items():
             self._record(
