@@ -811,6 +811,34 @@ def test_index_view_option_regenerates_only_those_views(tmp_path: Path) -> None:
     assert index(vault, "--view", "nope")[0] == 2
 
 
+def test_index_view_option_counts_the_blocks_of_those_views(tmp_path: Path) -> None:
+    """With --view, the summary speaks of the blocks of those views, not of every block
+    (a stale block of another view is not said to be up to date)."""
+    vault = tmp_path / "v"
+    shutil.copytree(EXAMPLE_VAULT, vault)
+    assert index(vault, "--today", "2026-12-01")[0] == 0
+    aisha = vault / "contacts" / "Aisha Bello.md"
+    aisha.write_text(re.sub(r"(?m)^status: .*$", "status: contacted", aisha.read_text("utf-8")))
+    code, _, err = index(vault, "--check", "--view", "fields")
+    assert (code, err) == (0, "The 1 block of the view fields is up to date.\n")
+    code, _, err = index(vault, "--check", "--view", "fields", "--view", "interviews")
+    assert (code, err) == (0, "All 2 blocks of the views fields, interviews are up to date.\n")
+    code, _, err = index(vault, "--check")
+    assert code == 1 and "Out of date: Home.md (follow-ups, contacts, organizations)" in err
+    code, _, err = index(vault, "--view", "contacts")
+    assert err == (
+        "Updated Home.md (contacts)\n"
+        "1 note updated; 0 of 1 block of the view contacts already up to date.\n"
+    )
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "Home.md").write_text(f"{_BEGIN}\n{_END}\n")
+    code, _, err = index(lone, "--view", "fields")
+    assert code == 0
+    assert err.startswith("No generated blocks of the view fields in ")
+    assert "<!-- vault-tools:begin fields -->" in err
+
+
 _BEGIN = "<!-- vault-tools:begin contacts -->"
 _END = "<!-- vault-tools:end contacts -->"
 _FRAGMENTS = [

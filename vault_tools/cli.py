@@ -632,10 +632,12 @@ def index(
         said.echo(as_text(plan.diagnostics), nl=False, err=True)
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
     if plan.blocks == 0 and not plan.diagnostics:
+        view = sorted(views)[0] if views else "contacts"
         said.echo(
-            f"No generated blocks in {root}. Add one to any note, for example:\n"
-            "  <!-- vault-tools:begin contacts -->\n"
-            "  <!-- vault-tools:end contacts -->\n"
+            f"No generated blocks{_of_views(views)} in {root}. Add one to any note, "
+            "for example:\n"
+            f"  <!-- vault-tools:begin {view} -->\n"
+            f"  <!-- vault-tools:end {view} -->\n"
             "then run `vault-tools index` again.",
             err=True,
         )
@@ -650,11 +652,14 @@ def index(
         if not plan.updates and plan.refused:
             said.echo(
                 f"Nothing to regenerate in {plan.blocks - plan.refused} of "
-                f"{_count(plan.blocks, 'block')}; {plan.refused} left as they are (see above).",
+                f"{_count(plan.blocks, 'block')}{_of_views(views)}; {plan.refused} left as "
+                "they are (see above).",
                 err=True,
             )
         elif not plan.updates:
-            said.echo(f"All {_count(plan.blocks, 'block')} are up to date.", err=True)
+            every, are = ("The", "is") if plan.blocks == 1 else ("All", "are")
+            blocks = f"{_count(plan.blocks, 'block')}{_of_views(views)}"
+            said.echo(f"{every} {blocks} {are} up to date.", err=True)
         code = 1 if failed or (check and plan.updates) else 0
         said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=code)
         sys.exit(code)
@@ -667,7 +672,7 @@ def index(
     left = f"; {plan.refused} left as they are (see above)" if plan.refused else ""
     said.echo(
         f"{_count(len(result.written), 'note')} updated; {unchanged} of "
-        f"{_count(plan.blocks, 'block')} already up to date{left}.",
+        f"{_count(plan.blocks, 'block')}{_of_views(views)} already up to date{left}.",
         err=True,
     )
     code = 1 if failed or result.skipped else 0
@@ -1532,6 +1537,14 @@ def cache_clear(vault: str | None, every_vault: bool) -> None:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
+
+
+def _of_views(views: tuple[str, ...]) -> str:
+    """ " of the views V, W" when ``index --view`` asked for some (the counts are theirs)."""
+    if not views:
+        return ""
+    names = sorted(set(views))
+    return f" of the view{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
 def _count(number: int, noun: str) -> str:

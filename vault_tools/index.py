@@ -59,6 +59,7 @@ class IndexPlan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes_with_blocks: int = 0
     blocks: int = 0
+    """The blocks planned: of the views asked for, when some were (``views``)."""
     refused: int = 0
     """Blocks left as they are: unknown view or argument, or edited by hand."""
 
@@ -418,10 +419,11 @@ def _plan_note(
         # --force overwrites hand edits: a warning that it will not would contradict it.
         problems = [d for d in problems if d.rule != "edited-block"]
     plan.diagnostics.extend(problems)
-    if not parsed.blocks:
+    asked = [b for b in parsed.blocks if only_views is None or b.view in only_views]
+    if not asked:
         return None
     plan.notes_with_blocks += 1
-    plan.blocks += len(parsed.blocks)
+    plan.blocks += len(asked)
     if parsed.problems:
         return None  # a malformed note is left untouched, every block of it
     refused = {d.line for d in problems if d.rule == "unknown-view"}
