@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import age, contact, example_with_problems
+from tests.conftest import age, contact, example_with_problems, run_at_once
 from vault_tools import __main__ as entry
 from vault_tools import cli, user_cache
 
@@ -396,3 +396,14 @@ def test_a_reader_that_goes_away_ends_a_replay_quietly(vault):
     os.close(writer)
     assert done.returncode == 1
     assert b"Traceback" not in done.stderr
+
+
+def test_concurrent_runs_leave_one_record_that_replays(vault):
+    runs = run_at_once("lint", str(vault), "--format", "json")
+    assert {code for code, _ in runs} == {1} and len({out for _, out in runs}) == 1
+    assert len(records()) == 1
+    assert not list(user_cache.cache_folder().glob(".run-*"))  # no temporary file left
+    command = [sys.executable, "-X", "importtime", "-m", "vault_tools", "lint", str(vault)]
+    again = subprocess.run([*command, "--format", "json"], capture_output=True, check=False)
+    assert (again.returncode, again.stdout) == runs[0]
+    assert b"click" not in again.stderr
