@@ -1,5 +1,6 @@
-"""A warm lint replays the last output of the same command line, before the CLI loads:
-only when nothing the output depends on changed, with the same bytes and exit code."""
+"""A warm lint (or an index with nothing to do) replays the last output of the same
+command line, before the CLI loads: only when nothing the output depends on changed,
+with the same bytes and exit code."""
 
 from __future__ import annotations
 
