@@ -208,3 +208,23 @@ def test_cli_index_check_replayed_and_fresh_say_the_same(indexed):
     outputs.append(runner.invoke(cli, ["--no-cache", *args]))
     assert {(result.exit_code, result.output) for result in outputs} == {(0, outputs[0].output)}
     assert "up to date" in outputs[0].output
+
+
+def test_another_time_zone_is_a_miss(vault, monkeypatch, tmp_path):
+    """Times written with an offset are shown in local time: TZ and the zone files in
+    play (the system's, and the one TZ names) are part of the key."""
+    from vault_tools import fingerprint
+
+    run(vault)
+    assert run(vault).from_cache
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert not run(vault).from_cache
+    assert run(vault).from_cache
+    zones = tmp_path / "zoneinfo"
+    (zones / "Asia").mkdir(parents=True)
+    (zones / "Asia" / "Tokyo").write_bytes(b"TZif one release")
+    monkeypatch.setattr(fingerprint, "ZONE_FOLDER", str(zones))
+    assert not run(vault).from_cache
+    assert run(vault).from_cache
+    (zones / "Asia" / "Tokyo").write_bytes(b"TZif the next release of tzdata")
+    assert not run(vault).from_cache

@@ -839,6 +839,42 @@ def test_index_view_option_counts_the_blocks_of_those_views(tmp_path: Path) -> N
     assert "<!-- vault-tools:begin fields -->" in err
 
 
+def test_index_view_option_leaves_the_other_views_blocks_out(tmp_path: Path) -> None:
+    """What is wrong with a block of another view is not reported under --view, and a view
+    with no block says so, whatever the other blocks are like."""
+    vault = tmp_path / "v"
+    vault.mkdir()
+    home = vault / "Home.md"
+    home.write_text(
+        "# Home\n\n<!-- vault-tools:begin fields -->\n<!-- vault-tools:end fields -->\n"
+    )
+    assert index(vault)[0] == 0
+    home.write_text(home.read_text().replace("-->\n", "-->\nby hand\n", 1))
+    assert "[edited-block]" in index(vault, "--check")[2]
+    code, _, err = index(vault, "--check", "--view", "contacts")
+    assert code == 0
+    assert err.startswith("No generated blocks of the view contacts in ")
+    (vault / "Other.md").write_text(
+        "<!-- vault-tools:begin nope -->\n<!-- vault-tools:end nope -->\n"
+    )
+    code, _, err = index(vault, "--view", "fields", "--check")
+    assert "[unknown-view]" not in err and "[edited-block]" in err
+    assert code == 0 and "Nothing to regenerate in 0 of 1 block of the view fields" in err
+
+
+def test_the_blocks_of_a_malformed_note_are_left_as_they_are(tmp_path: Path) -> None:
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "Home.md").write_text(f"{_BEGIN}\n{_END}\n<!-- vault-tools:begin fields -->\n")
+    code, _, err = index(vault, "--check")
+    assert code == 1 and "[invalid-block]" in err
+    assert "Nothing to regenerate in 0 of 1 block; 1 left as they are (see above)." in err
+    (vault / "Home.md").write_text("<!-- vault-tools:begin fields -->\n")
+    code, _, err = index(vault, "--check")
+    assert code == 1
+    assert err.endswith(f"No generated block can be regenerated in {vault} (see above).\n")
+
+
 _BEGIN = "<!-- vault-tools:begin contacts -->"
 _END = "<!-- vault-tools:end contacts -->"
 _FRAGMENTS = [

@@ -534,3 +534,28 @@ def test_a_save_made_while_the_vault_is_read_at_start_is_seen(small_vault: Path)
     finally:
         watcher.stop.set()
         thread.join(timeout=DEADLINE)
+
+
+def test_a_save_at_start_that_kept_an_old_modification_time_is_seen(small_vault: Path) -> None:
+    """Copies and sync tools (cp -p, rsync -t, Syncthing) set a file's modification time
+    back; the status change time, which cannot be set, still tells of the save."""
+    note = small_vault / "contacts" / "Ann Lee.md"
+    long_ago = note.stat().st_mtime_ns - 3600 * 10**9
+    os.utime(note, ns=(long_ago, long_ago))
+    vault = Vault.load(small_vault)
+    note.write_text(contact(status="contacted", organization="Kept Old Time"), "utf-8")
+    os.utime(note, ns=(long_ago, long_ago))
+    lines: list[str] = []
+    watcher = Watcher(
+        vault,
+        WatchOptions(debounce=0.05, max_wait=0.5, today=TODAY),
+        report=lines.append,
+        message=lines.append,
+    )
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: "Kept Old Time" in (row_of(small_vault, "Ann Lee") or ""), "the save")
+    finally:
+        watcher.stop.set()
+        thread.join(timeout=DEADLINE)

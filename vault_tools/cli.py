@@ -631,18 +631,25 @@ def index(
     if plan.diagnostics:
         said.echo(as_text(plan.diagnostics), nl=False, err=True)
     failed = any(item.severity is Severity.ERROR for item in plan.diagnostics)
-    if plan.blocks == 0 and not plan.diagnostics:
+    if plan.blocks == 0:
         view = sorted(views)[0] if views else "contacts"
-        said.echo(
-            f"No generated blocks{_of_views(views)} in {root}. Add one to any note, "
-            "for example:\n"
-            f"  <!-- vault-tools:begin {view} -->\n"
-            f"  <!-- vault-tools:end {view} -->\n"
-            "then run `vault-tools index` again.",
-            err=True,
-        )
-        said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=0)
-        return
+        if plan.diagnostics:
+            said.echo(
+                f"No generated block{_of_views(views)} can be regenerated in {root} (see above).",
+                err=True,
+            )
+        else:
+            said.echo(
+                f"No generated blocks{_of_views(views)} in {root}. Add one to any note, "
+                "for example:\n"
+                f"  <!-- vault-tools:begin {view} -->\n"
+                f"  <!-- vault-tools:end {view} -->\n"
+                "then run `vault-tools index` again.",
+                err=True,
+            )
+        code = 1 if failed else 0
+        said.remember(run.fingerprint, vault=vault, today=today, day=day, exit_code=code)
+        sys.exit(code)
     if show_diff:
         for update in plan.updates:
             said.echo(unified_diff(update), nl=False)

@@ -158,13 +158,27 @@ def fingerprint_now(recipe: Recipe) -> Fingerprint:
 
 def _local_zone() -> list[Any]:
     """What turning a time written with an offset into this machine's local time (as the
-    views and rules do) depends on: the zone asked for, and the system's zone file."""
-    try:
-        status = os.stat(ZONE_FILE)
-        zone_file = [os.path.realpath(ZONE_FILE), status.st_size, status.st_mtime_ns]
-    except OSError:
-        zone_file = []
-    return [os.environ.get("TZ"), time.tzname, time.timezone, time.altzone, zone_file]
+    views and rules do) depends on: the zone asked for (TZ), and the zone files in play,
+    the system's and the one TZ names."""
+    asked = os.environ.get("TZ")
+    files = [ZONE_FILE]
+    if asked and asked.lstrip(":"):
+        named = asked.lstrip(":")
+        files.append(named if os.path.isabs(named) else os.path.join(ZONE_FOLDER, named))
+    described: list[Any] = [asked, time.tzname, time.timezone, time.altzone]
+    for path in files:
+        try:
+            status = os.stat(path)
+        except (OSError, ValueError):  # (ValueError: a NUL in TZ)
+            described.append(None)
+            continue
+        described.append([os.path.realpath(path), *_times_of(status)])
+    return described
+
+
+def _times_of(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns
 
 
 ZONE_FILE = "/etc/localtime"
+ZONE_FOLDER = "/usr/share/zoneinfo"

@@ -398,6 +398,10 @@ def plan_index(
     return plan
 
 
+_OF_ONE_BLOCK = ("edited-block", "unknown-view")
+"""Problems reported on one block's begin line, about that block alone."""
+
+
 def _plan_note(
     note: Note,
     snapshot: NoteSnapshot,
@@ -418,13 +422,19 @@ def _plan_note(
     if force:
         # --force overwrites hand edits: a warning that it will not would contradict it.
         problems = [d for d in problems if d.rule != "edited-block"]
-    plan.diagnostics.extend(problems)
     asked = [b for b in parsed.blocks if only_views is None or b.view in only_views]
+    if only_views is not None:
+        # What is wrong with a block of another view is not this run's business (what is
+        # wrong with the markers is: it may be a block of a view asked for).
+        asked_lines = {parsed.file_line(block) for block in asked}
+        problems = [d for d in problems if d.rule not in _OF_ONE_BLOCK or d.line in asked_lines]
+    plan.diagnostics.extend(problems)
     if not asked:
         return None
     plan.notes_with_blocks += 1
     plan.blocks += len(asked)
     if parsed.problems:
+        plan.refused += len(asked)
         return None  # a malformed note is left untouched, every block of it
     refused = {d.line for d in problems if d.rule == "unknown-view"}
     if not force:

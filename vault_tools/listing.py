@@ -1,4 +1,4 @@
-"""List a vault's files with their sizes and modification times, and find a vault's folder.
+"""List a vault's files with their stamps (sizes and times), and find a vault's folder.
 
 Kept apart from vault.py, with nothing but ``os`` imported: a warm ``lint`` replays its
 last output after listing the vault (see replay.py), before the rest of the tool loads.

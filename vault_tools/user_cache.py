@@ -109,8 +109,9 @@ def _library_stamps() -> list[str]:
     for name in _LIBRARIES:
         try:
             spec = importlib.util.find_spec(name)
-            status = os.stat(spec.origin) if spec is not None and spec.origin else None
-        except (ImportError, ValueError, OSError):
+            origin = spec.origin if spec is not None else None
+            status = os.stat(origin) if isinstance(origin, str) else None
+        except Exception:  # noqa: BLE001 - whatever an odd import system raises: no stamp
             status = None
         stamps.append(f"{name}:{status.st_size}:{status.st_mtime_ns}" if status else name)
     return stamps

@@ -93,8 +93,8 @@ class Vault:
         symlinks that lead inside the vault; by default symlinks are skipped. ``workers``
         above 1 parses a large vault in that many processes (forked, on POSIX, when no
         other thread runs; otherwise, or if a worker fails, in this one). ``note_cache``
-        reuses the parses remembered in the user's cache folder for the notes whose size
-        and modification time are unchanged, and remembers the others (see note_cache.py).
+        reuses the parses remembered in the user's cache folder for the notes whose stamp
+        (size and times) is unchanged, and remembers the others (see note_cache.py).
         """
         root_path = Path(root)
         if not root_path.exists():

@@ -369,7 +369,8 @@ class Watcher:
         changed: set[str] = set()
         for relative, stamp in listing.walk_files():
             on_disk.add(relative)
-            if stamp is not None and stamp[1] < since:
+            # The status change time too: a copy or a sync may set the modification time back.
+            if stamp is not None and max(stamp[1], stamp[2]) < since:
                 continue  # else changed, or gone since the listing: read again
             changed.add(relative)
         known = {note.path for note in self.vault.notes.values()} | self.vault.attachments
