@@ -15,6 +15,7 @@ moment between the first round and the observer's start.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -519,6 +520,14 @@ def test_a_save_made_while_the_vault_is_read_at_start_is_seen(small_vault: Path)
     )
     (small_vault / "contacts" / "Cy Dunn.md").unlink()
     (small_vault / "contacts" / "Ed Fox.md").write_text(contact(), "utf-8")
+    with watching(vault):
+        wait_for(lambda: "Meanwhile" in (row_of(small_vault, "Ann Lee") or ""), "the save")
+        assert rows(small_vault) == ["Ann Lee", "Bo Kim", "Ed Fox"]
+
+
+@contextlib.contextmanager
+def watching(vault: Vault) -> Iterator[Watcher]:
+    """A watcher of ``vault`` (loaded already) running in a thread, stopped on the way out."""
     lines: list[str] = []
     watcher = Watcher(
         vault,
@@ -529,8 +538,7 @@ def test_a_save_made_while_the_vault_is_read_at_start_is_seen(small_vault: Path)
     thread = threading.Thread(target=watcher.run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: "Meanwhile" in (row_of(small_vault, "Ann Lee") or ""), "the save")
-        assert rows(small_vault) == ["Ann Lee", "Bo Kim", "Ed Fox"]
+        yield watcher
     finally:
         watcher.stop.set()
         thread.join(timeout=DEADLINE)
@@ -545,17 +553,5 @@ def test_a_save_at_start_that_kept_an_old_modification_time_is_seen(small_vault:
     vault = Vault.load(small_vault)
     note.write_text(contact(status="contacted", organization="Kept Old Time"), "utf-8")
     os.utime(note, ns=(long_ago, long_ago))
-    lines: list[str] = []
-    watcher = Watcher(
-        vault,
-        WatchOptions(debounce=0.05, max_wait=0.5, today=TODAY),
-        report=lines.append,
-        message=lines.append,
-    )
-    thread = threading.Thread(target=watcher.run, daemon=True)
-    thread.start()
-    try:
+    with watching(vault):
         wait_for(lambda: "Kept Old Time" in (row_of(small_vault, "Ann Lee") or ""), "the save")
-    finally:
-        watcher.stop.set()
-        thread.join(timeout=DEADLINE)
