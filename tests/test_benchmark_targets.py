@@ -26,10 +26,15 @@ def row(notes: int, **values: float) -> dict[str, float | int | None]:
         "lint_warm": 0.4,
         "help": 0.1,
         "watch_latency": 0.09,
+        "watch_latency_bounded": 0.06,
         "peak_memory_mb": 100,
         "lint_ms_a_note_beyond_startup": 0.2,
     }
     return {**base, **values}
+
+
+WHOLE_VAULT = "watch, Home of whole-vault views"
+BOUNDED = "watch, dashboard of bounded views"
 
 
 def judged(rows):
@@ -48,7 +53,8 @@ def test_each_target_fails_on_its_own_measure():
     assert judged([row(20_000, lint=3.1), row(50_000)])["cold lint"] is False
     assert judged([row(20_000, lint_warm=0.51), row(50_000)])["warm lint"] is False
     # The latency is judged after the debounce it includes.
-    assert judged([row(20_000, watch_latency=0.11), row(50_000)])["watch"] is False
+    assert judged([row(20_000, watch_latency=0.11), row(50_000)])[WHOLE_VAULT] is False
+    assert judged([row(20_000), row(50_000, watch_latency_bounded=0.11)])[BOUNDED] is False
     assert judged([row(20_000, help=0.2), row(50_000)])["--help"] is False
     flat = judged(
         [
@@ -64,3 +70,15 @@ def test_a_size_left_out_is_not_judged():
     found = judged([row(1_000), row(5_000)])
     assert found["cold lint"] is None and found["warm lint"] is None and found["peak MB"] is None
     assert judged([row(20_000)])["cold ms a note beyond start-up"] is None  # one size: no slope
+
+
+def test_a_watch_that_did_not_answer_fails_its_target():
+    """watch_latency is None when watch never rewrote the note: that is no pass."""
+    found = judged([row(20_000), row(50_000, watch_latency=None, watch_latency_bounded=None)])
+    assert found[WHOLE_VAULT] is False and found[BOUNDED] is False
+
+
+def test_a_run_from_before_the_bounded_dashboard_is_not_judged_on_it():
+    old = row(20_000)
+    del old["watch_latency_bounded"]
+    assert judged([old])[BOUNDED] is None
