@@ -186,6 +186,15 @@ def test_set_keeps_every_other_line(frontmatter_lines, newline, body):
     assert all(any(line == candidate for candidate in remaining) for line in kept)
 
 
+def test_set_keeps_a_comment_among_the_lines_of_the_value_it_replaces():
+    """Found by the property above: a comment at the left margin between a key and its
+    list items was dropped with the old value."""
+    text = "---\nstatus:\n# asked twice\n  - identified\n  # an indented one\n  - x\n---\nBody\n"
+    new_text = apply_assignments(text, [parse_assignment("status=contacted", TODAY)])
+    assert new_text == "---\nstatus: contacted\n# asked twice\n---\nBody\n"
+    assert parse_note("n.md", new_text.encode()).note.frontmatter == {"status": "contacted"}
+
+
 def test_values_yaml_would_misread_are_quoted():
     for raw, expected in (
         ("a #b", "a #b"),

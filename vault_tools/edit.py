@@ -164,8 +164,11 @@ def apply_assignments(text: str, assignments: list[Assignment]) -> str:
         comment = _trailing_comment(old)
         prefix = old[: old.index(":") + 1] if ":" in old else f"{assignment.key}:"
         value = f" {assignment.text}" if assignment.text else ""
-        lines[start:end] = [f"{prefix}{value}{comment}{ending}"]
-        closing -= end - start - 1
+        # A comment at the left margin among the old value's lines is the person's note
+        # about the frontmatter, not part of the value: it stays, after the new value.
+        notes = [line for line in lines[start + 1 : end] if line.startswith("#")]
+        lines[start:end] = [f"{prefix}{value}{comment}{ending}", *notes]
+        closing -= end - start - 1 - len(notes)
     return "".join(lines)
 
 
@@ -180,7 +183,8 @@ def _key_line(lines: list[str], closing: int, key: str) -> int | None:
 def _value_end(lines: list[str], start: int, closing: int) -> int:
     """The line after the last line of the value that starts at ``start`` (a block list,
     a block scalar or a continued plain scalar spans several lines). Comments and blank
-    lines after the value belong to what follows; those inside it go with it."""
+    lines after the value belong to what follows; those inside it are in the span (see
+    ``apply_assignments`` for the comments it keeps)."""
     end = start + 1
     for index in range(start + 1, closing):
         line = lines[index].rstrip("\r\n")
