@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from tests.conftest import age, contact, example_with_problems, run_at_once
 from vault_tools import note_cache, user_cache
 from vault_tools.cli import cli
+from vault_tools.model import Note
 from vault_tools.note_cache import NoteCache
 from vault_tools.vault import Vault
 
@@ -56,25 +57,31 @@ def shard_of(relative: str) -> Path:
     return notes_folder() / f"{note_cache._shard_of(relative):02d}.pickle"
 
 
-def read_shard(file: Path) -> tuple[object, dict[str, tuple[int, int, bytes]]]:
-    """The header and entries of a shard file (a stream of pickles ending in None)."""
+def read_shard(file: Path) -> tuple[object, dict[str, tuple[object, object]]]:
+    """The header and entries of a shard file: one stream of pickles sharing a memo (a
+    False starts another), ending in None."""
     with open(file, "rb") as stream:
-        header = pickle.load(stream)
+        unpickler = pickle.Unpickler(stream)
+        header = unpickler.load()
         entries = {}
-        while (record := pickle.load(stream)) is not None:
+        while (record := unpickler.load()) is not None:
+            if record is False:
+                unpickler = pickle.Unpickler(stream)
+                continue
             entries[record[0]] = record[1:]
     return header, entries
 
 
-def write_shard(file: Path, header: object, entries: dict[str, tuple[int, int, bytes]]) -> None:
+def write_shard(file: Path, header: object, entries: dict[str, tuple[object, object]]) -> None:
     with open(file, "wb") as stream:
-        pickle.dump(header, stream)
+        pickler = pickle.Pickler(stream)
+        pickler.dump(header)
         for relative, entry in entries.items():
-            pickle.dump((relative, *entry), stream)
-        pickle.dump(None, stream)
+            pickler.dump((relative, *entry))
+        pickler.dump(None)
 
 
-def remembered() -> dict[str, tuple[tuple[int, int, int], bytes]]:
+def remembered() -> dict[str, tuple[object, object]]:
     entries = {}
     for file in shard_files():
         entries.update(read_shard(file)[1])
@@ -246,12 +253,72 @@ class Payload:
 
 def test_a_tampered_cache_cannot_run_code(vault):
     load(vault)
-    replace_entry("Home.md", pickle.dumps(Payload()))
+    replace_entry("Home.md", pickle.dumps(Payload()))  # a note pickled on its own
+    the_same(Vault.load(vault), load(vault))
+    replace_entry("Home.md", Payload())  # in the shard's stream
     the_same(Vault.load(vault), load(vault))
     for file in shard_files():  # whole files, too
         file.write_bytes(pickle.dumps(Payload()))
     the_same(Vault.load(vault), load(vault))
     assert not (user_cache.cache_folder() / "owned").exists()
+
+
+def test_a_shard_of_other_records_is_ignored(vault, monkeypatch):
+    load(vault)
+    shard_notes = [path for path in remembered() if shard_of(path) == shard_of("contacts/Bad.md")]
+    assert len(shard_notes) > 1
+    replace_entry("contacts/Bad.md", ("not", "a", "FileRead"))
+    counts = recalled_by(monkeypatch)
+    loaded = load(vault)
+    the_same(Vault.load(vault), loaded)
+    assert counts == [len(loaded.notes) - len(shard_notes)]
+
+
+class Unpicklable:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        raise pickle.PicklingError("not this one")
+
+
+def test_a_note_that_cannot_be_pickled_is_parsed_again_and_its_shard_kept(vault, monkeypatch):
+    read_file = Vault._read_file
+
+    def read_with_a_stranger(self: Vault, relative: str):  # type: ignore[no-untyped-def]
+        read = read_file(self, relative)
+        if relative == "contacts/Bad.md":
+            read.note.frontmatter["stranger"] = Unpicklable()
+        return read
+
+    monkeypatch.setattr(Vault, "_read_file", read_with_a_stranger)
+    load(vault)
+    monkeypatch.setattr(Vault, "_read_file", read_file)
+    shard_notes = [path for path in remembered() if shard_of(path) == shard_of("contacts/Bad.md")]
+    assert "contacts/Bad.md" not in shard_notes and shard_notes
+    counts = recalled_by(monkeypatch)
+    loaded = load(vault)
+    assert counts == [len(loaded.notes) - 1]  # the other notes of its shard were written
+    the_same(Vault.load(vault), loaded)
+
+
+def test_a_shard_s_stream_can_start_new_memos(vault, monkeypatch):
+    monkeypatch.setattr(note_cache, "MEMO_SPAN", 1)  # a new memo at every note
+    uncached = Vault.load(vault)
+    load(vault)
+    counts = recalled_by(monkeypatch)
+    loaded = load(vault)
+    assert counts == [len(loaded.notes)]
+    the_same(uncached, loaded)
+
+
+def test_notes_read_back_share_what_the_parser_shared(vault):
+    """Equal keys and positions are one object in the notes read back, as when parsed."""
+    load(vault)
+    notes = [note for note in load(vault).notes.values() if "type" in note.frontmatter]
+    by_shard: dict[Path, list[Note]] = {}
+    for note in notes:
+        by_shard.setdefault(shard_of(note.path), []).append(note)
+    first, second = next(found for found in by_shard.values() if len(found) > 1)[:2]
+    keys = [next(key for key in note.frontmatter if key == "type") for note in (first, second)]
+    assert keys[0] is keys[1]
 
 
 def test_recent_changes_are_not_remembered(vault, monkeypatch):

@@ -31,7 +31,7 @@ from vault_tools.listing import (
     list_vault,
     relative_to,
 )
-from vault_tools.model import Diagnostic, Link, Note, compact_pickling
+from vault_tools.model import Diagnostic, Link, Note, compact_pickling, quick_init
 from vault_tools.rules.registry import diagnostic
 
 if TYPE_CHECKING:
@@ -131,11 +131,11 @@ class Vault:
             else:
                 self.attachments.add(relative)
         cache = None
-        if note_cache:
-            from vault_tools.note_cache import NoteCache
+        with gc_paused():  # (reading the note cache, too, makes millions of objects)
+            if note_cache:
+                from vault_tools.note_cache import NoteCache
 
-            cache = NoteCache.for_vault(self)
-        with gc_paused():
+                cache = NoteCache.for_vault(self)
             self._read_notes(notes, workers, cache)
         if cache is not None:
             cache.save()
@@ -563,6 +563,7 @@ def _templates_folder(root: Path, config: Config) -> str:
 
 
 @compact_pickling
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FileRead:
     """What reading one Markdown file found: a note, diagnostics, or nothing (gone)."""
