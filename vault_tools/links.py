@@ -98,6 +98,8 @@ class LinkResolver:
         ]
         if not matches:
             return Resolution()
+        if len(matches) == 1:  # the usual case, without the search for the closest below
+            return Resolution(matches[0])
         shallowest = min(path.count("/") for path in matches)
         closest = [path for path in matches if path.count("/") == shallowest]
         return self._pick(closest, written) or Resolution(candidates=tuple(sorted(closest)))

@@ -82,6 +82,10 @@ def _run_checks(
         and forked.can_fork()
     ):
         apart = [registered for registered in checks if registered.apart]
+    if apart:
+        # The child checks links: built here, the resolver is shared with it (copy-on-
+        # write) instead of built again there, and the checks here resolve links too.
+        context.vault.resolver  # noqa: B018 (a cached property, built by reading it)
     child = forked.start(partial(_diagnostics_of, apart, context)) if apart else None
     if child is None:
         apart = []

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from vault_tools.links import normalize
-from vault_tools.model import Link, Note
+from vault_tools.model import Link, Note, quick_init
 from vault_tools.vault import Vault
 
 REFERRAL_KEYS = ("referred_by", "referrals")
 
 
-@dataclass(frozen=True)
+# quick_init: lint and the index views make these for every referral of the vault.
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Person:
     """One end of a referral: a contact note's id, or a pending name with no note."""
 
@@ -26,7 +28,8 @@ class Person:
     pending: bool = False
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class ReferralEdge:
     referrer: Person
     referred: Person

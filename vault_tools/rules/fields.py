@@ -8,7 +8,7 @@ import numbers
 import operator
 import re
 from collections.abc import Callable, Iterator, Sized
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from vault_tools.config import ConfigError
@@ -714,15 +714,25 @@ def _link_type_problem(vault: Vault, note: Note, value: Any, expected: str) -> s
             f"{json.dumps(value, ensure_ascii=False, default=str)} is not a link; "
             f"write a quoted wikilink to a {expected} note"
         )
-    match = _SINGLE_WIKILINK.match(value)
-    link = wikilink(match.group(2)) if match else None
-    if link is None:
+    link_target = _single_link_target(value)
+    if link_target is None:
         return f"{value!r} is not a link; write a quoted wikilink to a {expected} note"
-    target = vault.note_at(vault.resolver.resolve(link.target, note.path).path)
+    target = vault.note_at(vault.resolver.resolve(link_target, note.path).path)
     if target is None or target.note_type == expected:
         return None  # unresolved links are reported by the link rules
     kind = f"a {target.note_type} note" if target.note_type else "a note with no type"
-    return f"[[{link.target}]] is {kind}, not a {expected}"
+    return f"[[{link_target}]] is {kind}, not a {expected}"
+
+
+@lru_cache(maxsize=1 << 14)
+def _single_link_target(value: str) -> str | None:
+    """The target of the one wikilink that ``value`` is (empty for ``[[#Heading]]``), or
+    None when ``value`` is not one. Remembered: a person's link is written in many notes
+    (their interviews, the referrals they made), and parsing it was a quarter of
+    check_schema. A function of the text alone, so it holds across vaults and runs."""
+    match = _SINGLE_WIKILINK.match(value)
+    link = wikilink(match.group(2)) if match else None
+    return link.target if link is not None else None
 
 
 _JSON_SCALARS = {str, int, float, bool, type(None)}

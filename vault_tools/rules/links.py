@@ -24,7 +24,17 @@ def check_links(context: LintContext) -> Iterator[Diagnostic]:
     for note in vault.notes.values():
         for link in note.links:
             resolution = vault.resolve(link, note)
-            if resolution.ambiguous:
+            if resolution.path is not None:  # most links, so tested first
+                if link.heading is None and link.block is None:
+                    # Nothing more to check. Looking up the target note of every link
+                    # (scattered in memory) took half this check's time at 20,000 notes.
+                    continue
+                target = vault.note_at(resolution.path)
+                if target is not None:
+                    found = _missing_subpath(note, link, target)
+                    if found is not None:
+                        yield found
+            elif resolution.ambiguous:
                 shown = ", ".join(resolution.candidates)
                 yield diagnostic(
                     "ambiguous-link",
@@ -36,12 +46,6 @@ def check_links(context: LintContext) -> Iterator[Diagnostic]:
                 )
             elif resolution.broken:
                 yield _unresolved(context, note, link)
-            else:
-                target = vault.note_at(resolution.path)
-                if target is not None:
-                    found = _missing_subpath(note, link, target)
-                    if found is not None:
-                        yield found
 
 
 def _unresolved(context: LintContext, note: Note, link: Link) -> Diagnostic:
