@@ -7,6 +7,7 @@ import os
 import pickle
 import shutil
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ from click.testing import CliRunner
 from tests.conftest import age, contact, example_with_problems, run_at_once
 from vault_tools import note_cache, user_cache
 from vault_tools.cli import cli
-from vault_tools.model import Note
+from vault_tools.model import Link, Note
 from vault_tools.note_cache import NoteCache
-from vault_tools.vault import Vault
+from vault_tools.vault import FileRead, Vault
 
 
 def load(root: Path, **options: object) -> Vault:
@@ -272,6 +273,44 @@ def test_a_shard_of_other_records_is_ignored(vault, monkeypatch):
     loaded = load(vault)
     the_same(Vault.load(vault), loaded)
     assert counts == [len(loaded.notes) - len(shard_notes)]
+
+
+def test_a_file_read_of_the_wrong_shape_is_parsed_again(vault, monkeypatch):
+    """The allow-list says which classes a shard may make, not what they hold."""
+    load(vault)
+    other = Vault.load(vault).notes["Home"]
+    for relative, payload in [
+        ("contacts/Bad.md", FileRead("not a note")),  # type: ignore[arg-type]
+        ("contacts/Bad.md", pickle.dumps(FileRead("not a note"))),  # type: ignore[arg-type]
+        ("contacts/Bad.md", FileRead(other)),  # the note of another path
+        ("contacts/Bad.md", FileRead(None, "not a list")),  # type: ignore[arg-type]
+    ]:
+        replace_entry(relative, payload)
+        counts = recalled_by(monkeypatch)
+        loaded = load(vault)
+        assert counts == [len(loaded.notes) - 1]
+        the_same(Vault.load(vault), loaded)
+
+
+def test_notes_pickled_on_their_own_are_held_one_at_a_time(tmp_path, monkeypatch):
+    """A large note's pickle is written in the shard's stream, whose memo would keep it
+    alive until the whole shard is written."""
+    monkeypatch.setattr(note_cache, "SHARDS", 1)
+    cache = NoteCache.open(tmp_path / "cache" / "notes", {"format": "test"})
+    for number in range(20):
+        links = tuple(Link(f"target {number} {k}", k, 1) for k in range(note_cache.MEMO_UP_TO + 1))
+        path = f"n{number}.md"
+        cache.remember(path, (1, 1, 1), FileRead(Note(path[:-3], path, {}, "", links=links)))
+    tracemalloc.start()
+    try:
+        cache.save()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    written = (tmp_path / "cache" / "notes" / "00.pickle").stat().st_size
+    assert peak < written / 4
+    read_back = NoteCache.open(tmp_path / "cache" / "notes", {"format": "test"})
+    assert all(read_back.recall(f"n{number}.md", (1, 1, 1)) for number in range(20))
 
 
 class Unpicklable:

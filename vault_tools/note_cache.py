@@ -30,14 +30,16 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vault_tools.model import Note
 from vault_tools.user_cache import cache_file, code_stamp, prune_unused
+from vault_tools.vault import FileRead
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import IO
 
     from vault_tools.listing import Stamp
-    from vault_tools.vault import FileRead, Vault
+    from vault_tools.vault import Vault
 
 FORMAT = 3
 
@@ -151,8 +153,8 @@ class NoteCache:
                 read = _unpickle(read)
             except Exception:  # noqa: BLE001 - a damaged entry is parsed again
                 return None
-            if not _is_file_read(read):
-                return None
+        if not _is_file_read(relative, read):  # a tampered entry is parsed again
+            return None
         self._kept[relative] = entry
         self.recalled += 1
         return read  # type: ignore[return-value]
@@ -213,8 +215,14 @@ class NoteCache:
 _UNPICKLABLE = (RecursionError, pickle.PicklingError, ValueError)
 
 MEMO_SPAN = 50_000
-"""Links and positions after which a shard's stream starts a new memo, which bounds what the
-memo holds (see ``_pickled``) however many notes a shard has."""
+"""Records (notes, links, positions, headings) after which a shard's stream starts a new
+memo, which bounds what the memo holds (see ``_pickled``) however many notes a shard has."""
+
+
+def _memo_size(note: Note) -> int:
+    """About how many of the memo's entries pickling ``note`` makes (what it shares with
+    other notes aside)."""
+    return 1 + len(note.links) + len(note.positions) + len(note.headings)
 
 
 def _records(
@@ -233,12 +241,18 @@ def _records(
                     read = _pickled(read)
                 except _UNPICKLABLE:
                     continue
+                yield relative, stamp, read
+                # The stream's memo would hold these bytes until the shard is written:
+                # a new memo lets them go, so that no more than one is held at a time.
+                yield None
+                span = 0
+                continue
             elif read.note is not None:
-                links = len(read.note.links) + len(read.note.positions)
-                span += links
+                size = _memo_size(read.note)
+                span += size
                 if span > MEMO_SPAN:
                     yield None
-                    span = links
+                    span = size
         yield relative, stamp, read
 
 
@@ -258,10 +272,30 @@ def _write_stream(
     pickler.dump(None)
 
 
-def _is_file_read(value: Any) -> bool:
-    from vault_tools.vault import FileRead
-
-    return type(value) is FileRead
+def _is_file_read(relative: str, value: Any) -> bool:
+    """Whether ``value`` has the shape of the FileRead of ``relative`` (the allow-list
+    only says which classes a shard may make, not what they may hold: a tampered record
+    could make a FileRead whose note is text, or the note of another path)."""
+    if (
+        type(value) is not FileRead
+        or type(value.diagnostics) is not list
+        or type(value.too_large) is not bool
+    ):
+        return False
+    note = value.note
+    return note is None or (
+        type(note) is Note
+        and note.path == relative
+        and type(note.id) is str
+        and type(note.frontmatter) is dict
+        and type(note.body) is str
+        and type(note.links) is tuple
+        and type(note.tags) is tuple
+        and type(note.aliases) is tuple
+        and type(note.headings) is tuple
+        and type(note.block_ids) is frozenset
+        and type(note.positions) is dict
+    )
 
 
 SHARDS = 32
@@ -277,8 +311,6 @@ def _shard_file(folder: Path, shard: int) -> Path:
 
 def _read_shard(folder: Path, shard: int, header: dict[str, Any]) -> dict[str, _Entry]:
     """The entries of one shard file; none when it is missing, damaged or foreign."""
-    from vault_tools.vault import FileRead
-
     entries: dict[str, _Entry] = {}
     try:
         with open(_shard_file(folder, shard), "rb") as file:
