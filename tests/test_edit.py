@@ -193,6 +193,13 @@ def test_set_keeps_a_comment_among_the_lines_of_the_value_it_replaces():
     new_text = apply_assignments(text, [parse_assignment("status=contacted", TODAY)])
     assert new_text == "---\nstatus: contacted\n# asked twice\n---\nBody\n"
     assert parse_note("n.md", new_text.encode()).note.frontmatter == {"status": "contacted"}
+    # In a quoted value that spans lines, a line that starts with `#` is text of the value.
+    text = '---\nrole: "first\n# still the value\n  end"\n---\n'
+    assert parse_note("n.md", text.encode()).note.frontmatter == {
+        "role": "first # still the value end"
+    }
+    new_text = apply_assignments(text, [parse_assignment("role=Designer", TODAY)])
+    assert new_text == "---\nrole: Designer\n---\n"
 
 
 def test_values_yaml_would_misread_are_quoted():

@@ -166,7 +166,9 @@ def apply_assignments(text: str, assignments: list[Assignment]) -> str:
         value = f" {assignment.text}" if assignment.text else ""
         # A comment at the left margin among the old value's lines is the person's note
         # about the frontmatter, not part of the value: it stays, after the new value.
-        notes = [line for line in lines[start + 1 : end] if line.startswith("#")]
+        # (Inside a quoted value that spans lines, such a line is text of the value.)
+        quoted = old.split(":", 1)[-1].lstrip().startswith(("'", '"'))
+        notes = [] if quoted else [line for line in lines[start + 1 : end] if line.startswith("#")]
         lines[start:end] = [f"{prefix}{value}{comment}{ending}", *notes]
         closing -= end - start - 1 - len(notes)
     return "".join(lines)
