@@ -13,10 +13,11 @@ own records and plain values (dates, sets...), so that even a tampered file cann
 code. The stream shares one memo: what the notes of a shard have in common (keys, paths,
 positions, short values, which the parser already shares: see ``parse._shared``) is
 written once and made once, not once per note. Reading a vault's notes back takes a
-quarter less time than with a pickle per note, and they keep that sharing: a lint after
-one edit of 20,000 notes peaks at 170 MB instead of 260 (at 50,000, 400 instead of 630).
-The price: a shard is pickled again whole when one of its notes changes (10 ms for the
-1/SHARDS of a vault of 20,000 notes), where a pickle per note let its bytes be copied.
+quarter less time than with a pickle per note, and they keep that sharing, which saves
+about a third of a lint's memory after one edit (at 50,000 notes without a large Home
+note, it peaked at 630 MB with a pickle per note, and peaks at 400 MB). The price: a
+shard is pickled again whole when one of its notes changes (10 ms for the 1/SHARDS of a
+vault of 20,000 notes), where a pickle per note let its bytes be copied.
 """
 
 from __future__ import annotations
