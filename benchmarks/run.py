@@ -329,13 +329,12 @@ def measure(size: int, runs: int, compare: bool) -> dict[str, float | int | None
         row["graph_json"] = timed([*tool, "graph", str(vault), "--format", "json"], runs, env)
         row["index_unchanged"] = _index_unchanged(vault, tool, runs, env)
         row["help"] = timed([*tool, "--help"], runs)
-        row["watch_latency"], row["peak_memory_mb_watch"] = watch_latency(
-            vault, tool, env, samples=runs
-        )
-        (vault / "Home.md").write_text(BOUNDED_HOME, encoding="utf-8")
-        row["watch_latency_bounded"], row["peak_memory_mb_watch_bounded"] = watch_latency(
-            vault, tool, env, samples=runs
-        )
+        for home, suffix in ((None, ""), (BOUNDED_HOME, "_bounded")):
+            if home is not None:
+                (vault / "Home.md").write_text(home, encoding="utf-8")
+            row[f"watch_latency{suffix}"], peak = watch_latency(vault, tool, env, samples=runs)
+            if peak is not None:  # not measured (no /proc) is left out, not failed
+                row[f"peak_memory_mb_watch{suffix}"] = peak
         if compare and size <= 5000:
             code = "import sys, obsidiantools.api as o; o.Vault(sys.argv[1]).connect().gather()"
             probe = subprocess.run(
@@ -443,13 +442,8 @@ def targets(rows: list[dict[str, float | int | None]]) -> list[Target]:
         return float(row[key] or 0) / float(row["read_bytes"] or 1)
 
     def largest(key: str, less: float = 0.0) -> float | None:
-        """The largest measure of ``key``; a size where the measure failed (None) is
-        infinitely slow, a size that predates the measure (no key) is left out."""
-        values = [
-            math.inf if row[key] is None else float(row[key] or 0) - less
-            for row in rows
-            if key in row
-        ]
+        """The largest measure of ``key`` over the sizes, ``less`` taken off each."""
+        values = [_measure(row, key) - less for row in rows if key in row]
         return max(values) if values else None
 
     per_note = [
@@ -460,11 +454,9 @@ def targets(rows: list[dict[str, float | int | None]]) -> list[Target]:
     flatness = max(per_note) / min(per_note) if len(per_note) > 1 and min(per_note) > 0 else None
 
     def peak(*keys: str) -> float | None:
-        """The largest of the peaks ``keys`` at 50,000 notes (a failed one infinite)."""
+        """The largest of the peaks ``keys`` at 50,000 notes."""
         row = by_size.get(50_000, {})
-        values = [
-            math.inf if row[key] is None else float(row[key] or 0) for key in keys if key in row
-        ]
+        values = [_measure(row, key) for key in keys if key in row]
         return max(values) if values else None
 
     return [
@@ -500,6 +492,13 @@ def targets(rows: list[dict[str, float | int | None]]) -> list[Target]:
             500.0,
         ),
     ]
+
+
+def _measure(row: dict[str, float | int | None], key: str) -> float:
+    """``row[key]``, where None is a measure that failed (watch never answered): infinite.
+    A row without ``key`` (a run from before that measure) is left out by the callers."""
+    value = row[key]
+    return math.inf if value is None else float(value)
 
 
 def targets_table(found: list[Target]) -> str:
